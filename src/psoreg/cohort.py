@@ -1,0 +1,191 @@
+"""The tables the outcome engine reads, and how validated records become them.
+
+A :class:`Cohort` holds one pandas DataFrame per table, with fixed columns (``SCHEMAS``):
+
+* ``patients``    – one row per patient (demographics; used by cohort statistics).
+* ``courses``     – one row per biologic course; ``stop_week`` empty = ongoing.
+* ``assessments`` – one row per visit (visit-level data): ``week`` from the first dose, ``pasi``.
+* ``milestones``  – recorded milestones of abstracted (chart-review) data: ``milestone`` names a
+  milestone (``MILESTONES``) reached at ``week`` from the first dose.
+* ``events``      – adverse and paradoxical events.
+* ``relapses``    – relapse episodes after stopping, as recorded, with their morphology.
+
+Visit-level and abstracted data fill the same tables, so both feed one engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from psoreg.model import Course, Event, Patient, RelapseEpisode
+from psoreg.model.vocab import PUSTULAR_MORPHOLOGIES, REBOUND_MORPHOLOGIES, Morphology
+
+#: Milestones a record may carry. Weeks are from the first dose of the course.
+MILESTONES = (
+    "pasi50",
+    "pasi75",
+    "pasi90",
+    "pasi100",
+    "pasi_le2",
+    "pasi_le3",
+    "secondary_failure",
+    "relapse_loss_of_pasi50",
+    "relapse_half_of_best",
+)
+
+SCHEMAS: dict[str, dict[str, str]] = {
+    "patients": {
+        "patient_id": "string",
+        "sex": "string",
+        "age_years": "float64",
+        "ethnicity": "string",
+        "weight_kg": "float64",
+        "phenotype_history": "string",
+        "psoriatic_arthritis": "boolean",
+        "disease_duration_years": "float64",
+        "comorbidities": "string",
+        "biologic_naive": "boolean",
+        "prior_phototherapy": "boolean",
+        "prior_systemics": "string",
+        "pustular_history": "boolean",
+    },
+    "courses": {
+        "course_id": "string",
+        "patient_id": "string",
+        "drug": "string",
+        "regimen": "string",
+        "stop_week": "float64",
+        "stop_reason": "string",
+        "followup_week": "float64",
+        "baseline_pasi": "float64",
+        "next_treatment": "string",
+    },
+    "assessments": {"course_id": "string", "week": "float64", "pasi": "float64"},
+    "milestones": {"course_id": "string", "milestone": "string", "week": "float64"},
+    "events": {
+        "course_id": "string",
+        "kind": "string",
+        "week": "float64",
+        "morphology": "string",
+        "rebound_morphology": "boolean",
+        "description": "string",
+    },
+    "relapses": {
+        "course_id": "string",
+        "weeks_after_stop": "float64",
+        "morphology": "string",
+        "pustular": "boolean",
+        "rebound_morphology": "boolean",
+    },
+}
+
+
+def empty(table: str) -> pd.DataFrame:
+    cols = SCHEMAS[table]
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+
+
+def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with exactly the table's columns and dtypes (missing columns empty)."""
+    cols = SCHEMAS[table]
+    out = pd.DataFrame(index=df.index)
+    for c, t in cols.items():
+        if c not in df.columns:
+            out[c] = pd.Series([None] * len(df), index=df.index, dtype=t)
+        elif t == "float64":
+            out[c] = pd.to_numeric(df[c]).astype(t)
+        else:
+            out[c] = df[c].astype(t)
+    return out.reset_index(drop=True)
+
+
+def morphology_text(morphs: Iterable[Morphology]) -> str | None:
+    """Canonical ';'-joined text of morphologies, in vocabulary order (stable across runs)."""
+    order = list(Morphology)
+    ms = sorted(set(morphs), key=order.index)
+    return ";".join(m.value for m in ms) or None
+
+
+@dataclass
+class Cohort:
+    patients: pd.DataFrame = field(default_factory=lambda: empty("patients"))
+    courses: pd.DataFrame = field(default_factory=lambda: empty("courses"))
+    assessments: pd.DataFrame = field(default_factory=lambda: empty("assessments"))
+    milestones: pd.DataFrame = field(default_factory=lambda: empty("milestones"))
+    events: pd.DataFrame = field(default_factory=lambda: empty("events"))
+    relapses: pd.DataFrame = field(default_factory=lambda: empty("relapses"))
+    #: "visits", "abstracted" or "mixed": what kind of data this is (for the summary's wording).
+    kind: str = "visits"
+    #: Import-time notes a user should see (e.g. a recorded judgement the definitions disagree with).
+    warnings: list[str] = field(default_factory=list)
+    #: A source's own treatment-success judgement per course: course_id -> (file row, value).
+    recorded_success: dict[str, tuple[int, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in SCHEMAS:
+            setattr(self, name, conform(name, getattr(self, name)))
+
+
+def patient_row(p: Patient) -> dict[str, object]:
+    systemics = [t.agent for t in p.prior_systemics]
+    return {
+        "patient_id": p.patient_id,
+        "sex": p.sex.value,
+        "age_years": p.age_years,
+        "ethnicity": p.ethnicity,
+        "weight_kg": p.weight_kg,
+        "phenotype_history": p.phenotype_history,
+        "psoriatic_arthritis": p.psoriatic_arthritis,
+        "disease_duration_years": p.disease_duration_years,
+        "comorbidities": ";".join(p.comorbidities) or None,
+        "biologic_naive": p.biologic_naive,
+        "prior_phototherapy": (
+            p.had_prior_phototherapy
+            if p.had_prior_phototherapy is not None
+            else (bool(p.prior_phototherapy) or None)
+        ),
+        "prior_systemics": ";".join(systemics) or None,
+        "pustular_history": (
+            "pustular" in p.phenotype_history.lower()
+            if p.phenotype_history
+            else any(m in PUSTULAR_MORPHOLOGIES for m in p.phenotypes) or None
+        ),
+    }
+
+
+def course_row(c: Course) -> dict[str, object]:
+    return {
+        "course_id": c.course_id,
+        "patient_id": c.patient_id,
+        "drug": c.drug,
+        "regimen": c.regimen,
+        "stop_week": c.stop_week,
+        "stop_reason": c.stop_reason.value if c.stop_reason else None,
+        "followup_week": c.followup_week,
+        "baseline_pasi": c.baseline_pasi,
+        "next_treatment": c.next_treatment,
+    }
+
+
+def event_row(e: Event, week: float) -> dict[str, object]:
+    return {
+        "course_id": e.course_id,
+        "kind": e.kind.value,
+        "week": week,
+        "morphology": morphology_text(e.morphology),
+        "rebound_morphology": any(m in REBOUND_MORPHOLOGIES for m in e.morphology),
+        "description": e.description,
+    }
+
+
+def relapse_row(r: RelapseEpisode, weeks_after_stop: float) -> dict[str, object]:
+    return {
+        "course_id": r.course_id,
+        "weeks_after_stop": weeks_after_stop,
+        "morphology": morphology_text(r.morphology),
+        "pustular": any(m in PUSTULAR_MORPHOLOGIES for m in r.morphology),
+        "rebound_morphology": any(m in REBOUND_MORPHOLOGIES for m in r.morphology),
+    }
