@@ -1,17 +1,215 @@
-"""psoreg's command line (Typer + Rich)."""
+"""psoreg's command line (Typer + Rich).
+
+Errors in input files are printed as a list naming row, column and what was expected, and the
+command exits with status 2; nothing is half-imported.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from psoreg.errors import ImportFailed, InvalidValue
 
 app = typer.Typer(
     name="psoreg",
     help="Follow patients on biologic therapy for psoriasis: outcomes, summaries, reports.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
 )
+out = Console()
+err = Console(stderr=True)
+
+PathArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Abstracted file (CSV/XLSX, one row per course) or visit-level data (a folder of "
+        "CSVs or an XLSX workbook with patients/courses/assessments sheets)."
+    ),
+]
+DrugOpt = Annotated[
+    str | None, typer.Option("--drug", help="Drug for an abstracted file without a drug column.")
+]
+PrimaryWeek = Annotated[
+    float, typer.Option(help="Primary assessment week for treatment success (case series: 12).")
+]
+ByDrug = Annotated[
+    bool,
+    typer.Option("--by-drug-week", help="Use each drug's response-assessment week (MIMS)."),
+]
+Window = Annotated[float, typer.Option(help="Visit window, ± weeks around the primary week.")]
+RelapseDef = Annotated[
+    str,
+    typer.Option(
+        help="Headline relapse definition: loss_of_pasi50 (case series) or half_of_best (NPF/EMEA)."
+    ),
+]
+ReboundDef = Annotated[str, typer.Option(help="Rebound window: npf (3 months) or ema (2 months).")]
+Confirm = Annotated[
+    bool,
+    typer.Option(
+        "--confirm-secondary-failure",
+        help="Require a second on-therapy visit to confirm loss of PASI50.",
+    ),
+]
+
+
+def _options(**kw: Any) -> Any:
+    from pydantic import ValidationError
+
+    from psoreg.outcomes import OutcomeOptions
+
+    try:
+        return OutcomeOptions(**kw)
+    except ValidationError as exc:
+        for e in exc.errors():
+            err.print(f"[red]--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _load(path: Path, drug: str | None) -> Any:
+    from psoreg.io import load
+
+    try:
+        cohort = load(path, drug=drug)
+    except ImportFailed as exc:
+        err.print(f"[red bold]{exc.path}: {len(exc.errors)} problem(s); nothing was imported[/]")
+        for e in exc.errors:
+            err.print(f"  • {e}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except InvalidValue as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    return cohort
 
 
 @app.callback()
 def main() -> None:
     """psoreg command line."""
+
+
+@app.command()
+def summarize(
+    path: PathArg,
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    quantile: Annotated[
+        str, typer.Option(help="Quantile method: type6 (SPSS, default), type7 (R), type2 (SAS).")
+    ] = "type6",
+    drug: DrugOpt = None,
+    primary_week: PrimaryWeek = 12,
+    by_drug_week: ByDrug = False,
+    window: Window = 2,
+    relapse_definition: RelapseDef = "loss_of_pasi50",
+    rebound_definition: ReboundDef = "npf",
+    confirm_secondary_failure: Confirm = False,
+) -> None:
+    """Print the case-series summary: counts, medians (IQR), response, failure, relapse."""
+    from psoreg.analysis.stats import QUANTILE_METHODS
+    from psoreg.analysis.summary import summarize as build
+    from psoreg.outcomes import compute_outcomes
+
+    if format not in {"text", "json"}:
+        err.print(f"[red]--format: got {format!r}; expected text or json[/red]")
+        raise typer.Exit(2)
+    if quantile not in QUANTILE_METHODS:
+        err.print(
+            f"[red]--quantile: got {quantile!r}; expected one of "
+            f"{', '.join(QUANTILE_METHODS)}[/red]"
+        )
+        raise typer.Exit(2)
+    opts = _options(
+        primary_week=primary_week,
+        primary_week_by_drug=by_drug_week,
+        window_before=window,
+        window_after=window,
+        relapse_definition=relapse_definition,
+        rebound_definition=rebound_definition,
+        secondary_failure_confirmation=confirm_secondary_failure,
+    )
+    cohort = _load(path, drug)
+    summary = build(cohort, compute_outcomes(cohort, opts), quantile=quantile)  # type: ignore[arg-type]
+    if format == "json":
+        typer.echo(json.dumps({"input": str(path), **summary.as_dict()}, indent=2, default=str))
+        return
+    table = Table(title=f"Case-series summary: {path.name}", show_lines=False)
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    table.add_column("Denominator / method", style="dim")
+    for f in summary.figures:
+        table.add_row(f.label, f.text, f.note)
+    out.print(table)
+    for w in summary.warnings:
+        out.print(f"[yellow]note:[/yellow] {w}")
+    out.print(
+        "[dim]Definitions: "
+        + "; ".join(f"{o['option']}={o['value']}" for o in summary.provenance["options"])
+        + "[/dim]"
+    )
+
+
+@app.command()
+def outcomes(
+    path: PathArg,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write to .csv, .xlsx, .parquet or .json (default: "
+            "print CSV). A <out>.definitions.json file records the definitions used.",
+        ),
+    ] = None,
+    drug: DrugOpt = None,
+    primary_week: PrimaryWeek = 12,
+    by_drug_week: ByDrug = False,
+    window: Window = 2,
+    relapse_definition: RelapseDef = "loss_of_pasi50",
+    rebound_definition: ReboundDef = "npf",
+    confirm_secondary_failure: Confirm = False,
+) -> None:
+    """Write the per-course outcomes table, one row per course."""
+    from psoreg.outcomes import compute_outcomes
+
+    opts = _options(
+        primary_week=primary_week,
+        primary_week_by_drug=by_drug_week,
+        window_before=window,
+        window_after=window,
+        relapse_definition=relapse_definition,
+        rebound_definition=rebound_definition,
+        secondary_failure_confirmation=confirm_secondary_failure,
+    )
+    cohort = _load(path, drug)
+    result = compute_outcomes(cohort, opts)
+    if out_file is None:
+        typer.echo(result.table.to_csv(index=False), nl=False)
+        return
+    _write_table(result.table, out_file)
+    prov = out_file.with_name(out_file.name + ".definitions.json")
+    prov.write_text(json.dumps({"input": str(path), **result.provenance()}, indent=2, default=str))
+    out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
+
+
+def _write_table(df: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif suffix == ".xlsx":
+        df.to_excel(path, index=False)
+    elif suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    elif suffix == ".json":
+        path.write_text(df.to_json(orient="records", indent=2))
+    else:
+        err.print(
+            f"[red]--out: got {path.name!r}; expected a .csv, .xlsx, .parquet or .json file[/red]"
+        )
+        raise typer.Exit(2)

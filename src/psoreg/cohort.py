@@ -119,7 +119,7 @@ class Cohort:
     relapses: pd.DataFrame = field(default_factory=lambda: empty("relapses"))
     #: "visits", "abstracted" or "mixed": what kind of data this is (for the summary's wording).
     kind: str = "visits"
-    #: Import-time notes a user should see (e.g. a recorded judgement the definitions disagree with).
+    #: Import-time notes for the user (e.g. a recorded judgement the definitions disagree with).
     warnings: list[str] = field(default_factory=list)
     #: A source's own treatment-success judgement per course: course_id -> (file row, value).
     recorded_success: dict[str, tuple[int, bool]] = field(default_factory=dict)

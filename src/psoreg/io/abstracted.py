@@ -181,8 +181,12 @@ def read_abstracted(
         if ttr is not None or relapse_morph:
             if stop_week is None:
                 col = "time_to_relapse_weeks" if ttr is not None else "relapse_morphology"
-                r.error(row, col, "a relapse needs a stopped course (treatment_duration_weeks, "
-                        "and on_treatment_at_data_collection not yes)")  # fmt: skip
+                r.error(
+                    row,
+                    col,
+                    "a relapse needs a stopped course (treatment_duration_weeks, "
+                    "and on_treatment_at_data_collection not yes)",
+                )
             elif ttr is None:
                 r.error(row, "time_to_relapse_weeks", "required when relapse_morphology is given")
             else:
@@ -190,14 +194,20 @@ def read_abstracted(
                     row,
                     RelapseEpisode,
                     {"course_id": cid, "weeks_after_stop": ttr, "morphology": relapse_morph},
-                    {"weeks_after_stop": "time_to_relapse_weeks", "morphology": "relapse_morphology"},
+                    {
+                        "weeks_after_stop": "time_to_relapse_weeks",
+                        "morphology": "relapse_morphology",
+                    },
                 )
                 if ep is not None:
                     relapses.append(relapse_row(ep, ttr))
                     milestones.append(
-                        {"course_id": cid, "milestone": f"relapse_{relapse_definition}",
-                         "week": stop_week + ttr}
-                    )  # fmt: skip
+                        {
+                            "course_id": cid,
+                            "milestone": f"relapse_{relapse_definition}",
+                            "week": stop_week + ttr,
+                        }
+                    )
         pweek = num["paradoxical_event_week"]
         if pweek is not None or txt["paradoxical_event"]:
             ev = r.model(
@@ -235,18 +245,39 @@ def read_abstracted(
 
 
 _NUMERIC = [
-    "age_years", "weight_kg", "disease_duration_years", "baseline_pasi", "baseline_dlqi",
-    "pasi50_week", "pasi75_week", "pasi90_week", "pasi100_week", "treatment_duration_weeks",
-    "time_to_relapse_weeks", "secondary_failure_week", "paradoxical_event_week",
-]  # fmt: skip
+    "age_years",
+    "weight_kg",
+    "disease_duration_years",
+    "baseline_pasi",
+    "baseline_dlqi",
+    "pasi50_week",
+    "pasi75_week",
+    "pasi90_week",
+    "pasi100_week",
+    "treatment_duration_weeks",
+    "time_to_relapse_weeks",
+    "secondary_failure_week",
+    "paradoxical_event_week",
+]
 _BOOLEAN = [
-    "psoriatic_arthritis", "biologic_naive", "prior_phototherapy", "treatment_success_week12",
+    "psoriatic_arthritis",
+    "biologic_naive",
+    "prior_phototherapy",
+    "treatment_success_week12",
     "on_treatment_at_data_collection",
-]  # fmt: skip
+]
 _TEXT = [
-    "patient", "course", "drug", "sex", "ethnicity", "psoriasis_type", "regimen", "stop_reason",
-    "paradoxical_event", "treatment_after",
-]  # fmt: skip
+    "patient",
+    "course",
+    "drug",
+    "sex",
+    "ethnicity",
+    "psoriasis_type",
+    "regimen",
+    "stop_reason",
+    "paradoxical_event",
+    "treatment_after",
+]
 
 
 def _drop_none(**kw: Any) -> dict[str, Any]:
@@ -262,7 +293,12 @@ def _check_milestones(
 ) -> None:
     """Milestone weeks must be non-negative, ordered (PASI50 ≤ 75 ≤ 90 ≤ 100) and on therapy."""
     order = ["pasi50_week", "pasi75_week", "pasi90_week", "pasi100_week"]
-    for col in [*order, "secondary_failure_week", "paradoxical_event_week", "time_to_relapse_weeks"]:
+    for col in [
+        *order,
+        "secondary_failure_week",
+        "paradoxical_event_week",
+        "time_to_relapse_weeks",
+    ]:
         v = num[col]
         if v is not None and (v < 0 or v > 5200):
             r.error(row, col, f"expected a week from 0 to 5200, got {v:g}")
@@ -270,12 +306,19 @@ def _check_milestones(
     known = [(c, num[c]) for c in order if num[c] is not None]
     for (c1, w1), (c2, w2) in zip(known, known[1:], strict=False):
         if w2 < w1:  # type: ignore[operator]
-            r.error(row, c2, f"week {w2:g} is before {c1} week {w1:g}; a higher response "
-                    "cannot be reached before a lower one")  # fmt: skip
+            r.error(
+                row,
+                c2,
+                f"week {w2:g} is before {c1} week {w1:g}; a higher response "
+                "cannot be reached before a lower one",
+            )
     if duration is None:
         if ongoing:
-            r.error(row, "treatment_duration_weeks", "required for an ongoing course "
-                    "(weeks on treatment at data collection)")  # fmt: skip
+            r.error(
+                row,
+                "treatment_duration_weeks",
+                "required for an ongoing course (weeks on treatment at data collection)",
+            )
         return
     for col in [*order, "secondary_failure_week", "paradoxical_event_week"]:
         v = num[col]

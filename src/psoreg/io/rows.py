@@ -36,18 +36,24 @@ class RowReader:
         self.path = str(path) if table is None else f"{path} [{table}]"
         self.errors: list[RowError] = []
 
-    def check_columns(self, df: pd.DataFrame, known: Iterable[str], required: Iterable[str]) -> None:
+    def check_columns(
+        self, df: pd.DataFrame, known: Iterable[str], required: Iterable[str]
+    ) -> None:
         known = set(known)
         for col in df.columns:
             if col not in known:
                 self.errors.append(
-                    RowError(None, col, f"unknown column; expected some of: {', '.join(sorted(known))}")
+                    RowError(
+                        None, col, f"unknown column; expected some of: {', '.join(sorted(known))}"
+                    )
                 )
         for col in required:
             if col not in df.columns:
                 self.errors.append(RowError(None, col, "required column is missing"))
 
-    def cell(self, row: int, rec: dict[str, Any], column: str, parse: Callable[[Any], T]) -> T | None:
+    def cell(
+        self, row: int, rec: dict[str, Any], column: str, parse: Callable[[Any], T]
+    ) -> T | None:
         try:
             return parse(rec.get(column))
         except ValueError as exc:

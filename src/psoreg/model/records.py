@@ -43,7 +43,9 @@ def _morphologies(value: object) -> tuple[Morphology, ...]:
         return ()
     items = value.split(";") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
     return tuple(
-        m if isinstance(m, Morphology) else parse_morphology(str(m)) for m in items if str(m).strip()
+        m if isinstance(m, Morphology) else parse_morphology(str(m))
+        for m in items
+        if str(m).strip()
     )
 
 
@@ -122,9 +124,7 @@ class Course(Record):
     @model_validator(mode="after")
     def _stop_consistent(self) -> Self:
         if self.start_date and self.stop_date and self.stop_date < self.start_date:
-            raise ValueError(
-                f"stop_date: {self.stop_date} is before start_date {self.start_date}"
-            )
+            raise ValueError(f"stop_date: {self.stop_date} is before start_date {self.start_date}")
         if self.stop_reason is not None and self.stop_week is None and self.stop_date is None:
             raise ValueError("stop_reason: given for a course with no stop_week or stop_date")
         if (

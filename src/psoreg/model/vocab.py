@@ -20,10 +20,16 @@ class Sex(StrEnum):
 
 
 SEX_ALIASES = {
-    "m": Sex.male, "male": Sex.male, "man": Sex.male,
-    "f": Sex.female, "female": Sex.female, "woman": Sex.female,
-    "other": Sex.other, "unknown": Sex.unknown, "u": Sex.unknown,
-}  # fmt: skip
+    "m": Sex.male,
+    "male": Sex.male,
+    "man": Sex.male,
+    "f": Sex.female,
+    "female": Sex.female,
+    "woman": Sex.female,
+    "other": Sex.other,
+    "unknown": Sex.unknown,
+    "u": Sex.unknown,
+}
 
 
 class StopReason(StrEnum):

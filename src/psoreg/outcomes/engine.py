@@ -98,7 +98,9 @@ def _secondary_failure(v: ir.Table, s: ir.Table, opts: OutcomeOptions) -> ir.Tab
     on = on.mutate(lost=(on.week > on.d_pasi50) & (on.impr + EPS < 50))
     w = ibis.window(group_by="course_id", order_by="week")
     on = on.mutate(next_lost=on.lost.lead().over(w))
-    cond = on.lost & on.next_lost.fill_null(False) if opts.secondary_failure_confirmation else on.lost
+    cond = (
+        on.lost & on.next_lost.fill_null(False) if opts.secondary_failure_confirmation else on.lost
+    )
     return on.group_by("course_id").aggregate(d_secondary_failure=on.week.min(where=cond))
 
 
@@ -115,7 +117,9 @@ def _after_stop(v: ir.Table, s: ir.Table, opts: OutcomeOptions) -> ir.Table:
     rebound_pasi = x.pasi + EPS >= opts.rebound_pasi_ratio * x.baseline
     return x.group_by("course_id").aggregate(
         d_relapse_loss_of_pasi50=x.week.min(where=elig50 & (x.impr + EPS < 50)),
-        d_relapse_half_of_best=x.week.min(where=elig_half & (x.impr + EPS < 0.5 * x.best_improvement)),
+        d_relapse_half_of_best=x.week.min(
+            where=elig_half & (x.impr + EPS < 0.5 * x.best_improvement)
+        ),
         eligible_loss_of_pasi50=elig50.any(),
         eligible_half_of_best=elig_half.any(),
         pasi_rebound_npf=(rebound_pasi & (since <= opts.rebound_weeks("npf") + EPS)).any(),
@@ -215,8 +219,11 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
     window_end = j.target_week + opts.window_after
     first50 = ibis.coalesce(
         ibis.least(j.week_pasi50, j.week_pasi75, j.week_pasi90, j.week_pasi100),
-        j.week_pasi50, j.week_pasi75, j.week_pasi90, j.week_pasi100,
-    )  # fmt: skip
+        j.week_pasi50,
+        j.week_pasi75,
+        j.week_pasi90,
+        j.week_pasi100,
+    )
     visit_success = j.improvement_at_primary + EPS >= 75
     visit_minimal = j.improvement_at_primary + EPS >= 50
     if opts.missing_primary_as_failure:
@@ -234,9 +241,7 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
     def relapse(defn: str) -> dict[str, ir.Value]:
         week = _earliest(j[f"d_relapse_{defn}"], j[f"r_relapse_{defn}"])
         followed = j[f"eligible_{defn}"].fill_null(False) & j.last_after_stop_week.notnull()
-        status = ibis.cases(
-            (week.notnull(), True), (followed, False), else_=ibis.null("boolean")
-        )
+        status = ibis.cases((week.notnull(), True), (followed, False), else_=ibis.null("boolean"))
         return {f"relapse_{defn}": status, f"weeks_to_relapse_{defn}": week - j.stop_week}
 
     rel = {**relapse("loss_of_pasi50"), **relapse("half_of_best")}
@@ -296,17 +301,49 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
 
 
 OUTCOME_COLUMNS = (
-    "course_id", "patient_id", "drug", "regimen", "source", "baseline_pasi",
-    "week_pasi50", "week_pasi75", "week_pasi90", "week_pasi100", "week_pasi_le2", "week_pasi_le3",
-    "best_improvement", "primary_week", "primary_visit_week", "improvement_at_primary",
-    "treatment_success", "minimal_response", "primary_failure",
-    "secondary_failure", "week_secondary_failure",
-    "stopped", "stop_week", "stop_reason", "weeks_on_treatment", "survival_event",
-    "relapse", "weeks_to_relapse",
-    "relapse_loss_of_pasi50", "weeks_to_relapse_loss_of_pasi50",
-    "relapse_half_of_best", "weeks_to_relapse_half_of_best", "relapse_followup_weeks",
-    "weeks_to_recorded_relapse", "relapse_morphology", "relapse_pustular",
-    "rebound", "rebound_npf", "rebound_ema",
-    "paradoxical_event", "n_paradoxical_events", "week_paradoxical_event",
-    "paradoxical_morphology", "n_adverse_events", "next_treatment",
-)  # fmt: skip
+    "course_id",
+    "patient_id",
+    "drug",
+    "regimen",
+    "source",
+    "baseline_pasi",
+    "week_pasi50",
+    "week_pasi75",
+    "week_pasi90",
+    "week_pasi100",
+    "week_pasi_le2",
+    "week_pasi_le3",
+    "best_improvement",
+    "primary_week",
+    "primary_visit_week",
+    "improvement_at_primary",
+    "treatment_success",
+    "minimal_response",
+    "primary_failure",
+    "secondary_failure",
+    "week_secondary_failure",
+    "stopped",
+    "stop_week",
+    "stop_reason",
+    "weeks_on_treatment",
+    "survival_event",
+    "relapse",
+    "weeks_to_relapse",
+    "relapse_loss_of_pasi50",
+    "weeks_to_relapse_loss_of_pasi50",
+    "relapse_half_of_best",
+    "weeks_to_relapse_half_of_best",
+    "relapse_followup_weeks",
+    "weeks_to_recorded_relapse",
+    "relapse_morphology",
+    "relapse_pustular",
+    "rebound",
+    "rebound_npf",
+    "rebound_ema",
+    "paradoxical_event",
+    "n_paradoxical_events",
+    "week_paradoxical_event",
+    "paradoxical_morphology",
+    "n_adverse_events",
+    "next_treatment",
+)

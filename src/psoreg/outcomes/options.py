@@ -42,10 +42,12 @@ class OutcomeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     primary_week: float = Field(
-        12, ge=1, le=104,
+        12,
+        ge=1,
+        le=104,
         description="Primary assessment week for treatment success (case series; Menter 2011; "
         "Smith 2017).",
-    )  # fmt: skip
+    )
     primary_week_by_drug: bool = Field(
         False,
         description="Use each drug's response-assessment week from the catalogue instead "
@@ -63,10 +65,12 @@ class OutcomeOptions(BaseModel):
         "success (non-responder imputation); otherwise it is 'not assessable'.",
     )
     baseline_lookback_weeks: float = Field(
-        4, ge=0, le=104,
+        4,
+        ge=0,
+        le=104,
         description="Baseline PASI = last visit at or before the first dose and no earlier than "
         "this many weeks before it, unless the course states its baseline (psoreg).",
-    )  # fmt: skip
+    )
     secondary_failure_confirmation: bool = Field(
         False,
         description="Require the next on-therapy visit to confirm loss of PASI50 (psoreg; the "
