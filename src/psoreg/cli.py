@@ -95,6 +95,15 @@ def main() -> None:
     """psoreg command line."""
 
 
+def _register_subcommands() -> None:
+    from psoreg.cases.cli import cases_app
+
+    app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
+
+
+_register_subcommands()
+
+
 @app.command()
 def summarize(
     path: PathArg,

@@ -72,6 +72,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "morphology": "string",
         "rebound_morphology": "boolean",
         "description": "string",
+        "sites": "string",
+        "bsa": "float64",
+        "management": "string",
+        "drug_continued": "boolean",
     },
     "relapses": {
         "course_id": "string",
@@ -178,6 +182,10 @@ def event_row(e: Event, week: float) -> dict[str, object]:
         "morphology": morphology_text(e.morphology),
         "rebound_morphology": any(m in REBOUND_MORPHOLOGIES for m in e.morphology),
         "description": e.description,
+        "sites": e.sites,
+        "bsa": e.bsa,
+        "management": e.management,
+        "drug_continued": e.drug_continued,
     }
 
 
