@@ -75,6 +75,7 @@ def _visit_summary(v: ir.Table) -> ir.Table:
     for n in ABSOLUTE_TARGETS:
         aggs[f"d_pasi_le{n}"] = v.week.min(where=on & (v.pasi <= n + EPS))
     aggs.update(
+        n_visits=v.count(),
         n_on_therapy=on.cast("int64").sum(),
         n_after_stop=v.after_stop.cast("int64").sum(),
         best_improvement=v.impr.max(where=on),
@@ -155,7 +156,7 @@ def _primary_visit(v: ir.Table, cb: ir.Table, t: Tables, opts: OutcomeOptions) -
 def _recorded(t: Tables) -> ir.Table:
     m = t.milestones
     return m.group_by("course_id").aggregate(
-        **{f"r_{k}": m.week.min(where=m.milestone == k) for k in MILESTONES}
+        n_milestones=m.count(), **{f"r_{k}": m.week.min(where=m.milestone == k) for k in MILESTONES}
     )
 
 
@@ -207,7 +208,9 @@ def outcome_expr(t: Tables, opts: OutcomeOptions | None = None) -> ir.Table:
 
 
 def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
-    has_visits = j.n_on_therapy.fill_null(0) > 0
+    # Visit-level data decide where a course has any visit; recorded milestones otherwise.
+    has_visits = j.n_visits.fill_null(0) > 0
+    has_milestones = j.n_milestones.fill_null(0) > 0
     stopped = j.stop_week.notnull()
     cols: dict[str, ir.Value] = {}
     for lvl in (*RESPONSE_LEVELS, 100):
@@ -269,9 +272,10 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
     sf_week = _earliest(j.d_secondary_failure, j.r_secondary_failure)
     out = j.mutate(
         source=ibis.cases(
-            (has_visits & j.r_pasi75.isnull(), "visits"),
-            (has_visits, "mixed"),
-            else_="abstracted",
+            (has_visits & has_milestones, "mixed"),
+            (has_visits, "visits"),
+            (has_milestones, "abstracted"),
+            else_="none",
         ),
         primary_week=j.target_week,
         treatment_success=ibis.ifelse(has_visits, visit_success, rec_success),

@@ -1,0 +1,18 @@
+"""Shared fixtures: one DuckDB connection per session, paths of the example files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CASE_SERIES = EXAMPLES / "ukmmc-ustekinumab-case-series.csv"
+VISIT_COHORT = EXAMPLES / "visit-cohort"
+
+
+@pytest.fixture(scope="session")
+def duck():
+    return ibis.duckdb.connect()
