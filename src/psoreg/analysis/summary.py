@@ -112,18 +112,22 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
             "",
         )
     )
-    wk = fmt(o.primary_week.iloc[0]) if n_crs and o.primary_week.nunique() == 1 else "primary"
+    at = (
+        f"week {fmt(o.primary_week.iloc[0])}"
+        if n_crs and o.primary_week.nunique() == 1
+        else "each drug's assessment week"
+    )
     figs.append(
         _counted(
             "treatment_success",
-            f"Treatment success (PASI75 at week {wk})",
+            f"Treatment success (PASI75 at {at})",
             count(o.treatment_success, "courses assessable at the primary week"),
         )
     )
     figs.append(
         _counted(
             "minimal_response",
-            f"Minimal response (PASI50 at week {wk})",
+            f"Minimal response (PASI50 at {at})",
             count(o.minimal_response, "courses assessable at the primary week"),
         )
     )
