@@ -206,6 +206,68 @@ def outcomes(
     out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
 
 
+@app.command()
+def doses(
+    path: PathArg,
+    tolerance: Annotated[
+        float, typer.Option(help="Weeks a dose may be early or late and still be on time.")
+    ] = 2.0,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the deviations to .csv/.xlsx.")
+    ] = None,
+) -> None:
+    """Check recorded doses against each drug's label schedule: missed, extra, different."""
+    from psoreg.doses import dose_report
+
+    cohort = _load(path, None)
+    if cohort.doses.empty:
+        out.print("No doses recorded (visit-level data: a 'doses' table with course, week or "
+                  "date, dose_mg).")  # fmt: skip
+        return
+    report = dose_report(cohort, tolerance_weeks=tolerance)
+    if out_file is not None:
+        _write_table(report, out_file)
+        out.print(f"Wrote {len(report)} deviation(s) to {out_file}")
+        return
+    n = cohort.doses.course_id.nunique()
+    if report.empty:
+        out.print(f"{n} course(s) with doses: every dose on schedule (±{tolerance:g} weeks).")
+        return
+    table = Table(title=f"Dose deviations ({n} course(s) with doses, ±{tolerance:g} weeks)")
+    for col in ("course", "drug", "deviation"):
+        table.add_column(col)
+    for r in report.itertuples():
+        table.add_row(r.course_id, r.drug, r.message)
+    out.print(table)
+
+
+@app.command()
+def schedule(
+    drug: Annotated[str, typer.Argument(help="Biologic, generic or brand name.")],
+    until: Annotated[float, typer.Option(help="Last week to list.")] = 52,
+    weight: Annotated[
+        float | None, typer.Option(help="Weight in kg, for weight-based doses.")
+    ] = None,
+) -> None:
+    """List a drug's label dose schedule (week 0 = first dose)."""
+    from psoreg.catalogue import expected_doses, get_drug
+
+    try:
+        d = get_drug(drug)
+        doses_ = expected_doses(d, until, weight)
+    except InvalidValue as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    table = Table(title=d.name, caption=f"{d.drug_class}, {d.target}, ATC {d.atc}")
+    table.add_column("week", justify="right")
+    table.add_column("dose", justify="right")
+    for x in doses_:
+        table.add_row(f"{x.week:g}", f"{x.dose:g} {x.unit}")
+    out.print(table)
+    if d.regimen.notes:
+        out.print(f"[dim]{d.regimen.notes}[/dim]")
+
+
 def _write_table(df: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,9 @@ A :class:`Cohort` holds one pandas DataFrame per table, with fixed columns (``SC
 
 * ``patients``    – one row per patient (demographics; used by cohort statistics).
 * ``courses``     – one row per biologic course; ``stop_week`` empty = ongoing.
-* ``assessments`` – one row per visit (visit-level data): ``week`` from the first dose, ``pasi``.
+* ``assessments`` – one row per visit (visit-level data): ``week`` from the first dose, ``pasi``,
+  ``bsa``, ``dlqi``, ``pga``.
+* ``doses``       – dose administrations (``week``, ``dose_mg``), checked against the label.
 * ``milestones``  – recorded milestones of abstracted (chart-review) data: ``milestone`` names a
   milestone (``MILESTONES``) reached at ``week`` from the first dose.
 * ``events``      – adverse and paradoxical events.
@@ -63,7 +65,15 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "baseline_pasi": "float64",
         "next_treatment": "string",
     },
-    "assessments": {"course_id": "string", "week": "float64", "pasi": "float64"},
+    "assessments": {
+        "course_id": "string",
+        "week": "float64",
+        "pasi": "float64",
+        "bsa": "float64",
+        "dlqi": "float64",
+        "pga": "float64",
+    },
+    "doses": {"course_id": "string", "week": "float64", "dose_mg": "float64"},
     "milestones": {"course_id": "string", "milestone": "string", "week": "float64"},
     "events": {
         "course_id": "string",
@@ -118,6 +128,7 @@ class Cohort:
     patients: pd.DataFrame = field(default_factory=lambda: empty("patients"))
     courses: pd.DataFrame = field(default_factory=lambda: empty("courses"))
     assessments: pd.DataFrame = field(default_factory=lambda: empty("assessments"))
+    doses: pd.DataFrame = field(default_factory=lambda: empty("doses"))
     milestones: pd.DataFrame = field(default_factory=lambda: empty("milestones"))
     events: pd.DataFrame = field(default_factory=lambda: empty("events"))
     relapses: pd.DataFrame = field(default_factory=lambda: empty("relapses"))

@@ -1,11 +1,11 @@
 """Visit-level data: a folder of CSV files, or an Excel workbook with one sheet per table.
 
 Tables (file ``<name>.csv`` or sheet ``<name>``): ``patients``, ``courses`` and ``assessments``
-are required; ``events`` and ``relapses`` are optional. ``assessments`` has one row per visit:
-the PASI total, or its components (``head_erythema`` … ``lower_limbs_area_percent``), from which
-:func:`psoreg.scores.pasi_from_components` computes it. Dates become weeks from the course's
-``start_date``; a visit given by patient and date (no course) joins the course running on that
-date (or the patient's first course, for a visit before any course: its baseline).
+are required; ``events``, ``relapses`` and ``doses`` are optional. ``assessments`` has one row
+per visit: the PASI total, or its components (``head_erythema`` … ``lower_limbs_area_percent``),
+from which :func:`psoreg.scores.pasi_from_components` computes it. Dates become weeks from the
+course's ``start_date``; a visit given by patient and date (no course) joins the course running
+on that date (or the patient's first course, for a visit before any course: its baseline).
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from psoreg.cohort import Cohort, course_row, event_row, patient_row, relapse_ro
 from psoreg.errors import ImportFailed, InvalidValue, RowError
 from psoreg.io import cells
 from psoreg.io.rows import RowReader, read_table, records
-from psoreg.model import Assessment, Course, Event, Patient, PriorTherapy, RelapseEpisode
+from psoreg.model import (
+    Assessment,
+    Course,
+    DoseAdministration,
+    Event,
+    Patient,
+    PriorTherapy,
+    RelapseEpisode,
+)
 from psoreg.scores import pasi_from_components
 
 REGIONS = ("head", "upper_limbs", "trunk", "lower_limbs")
@@ -84,6 +92,12 @@ COLUMNS: dict[str, dict[str, str]] = {
         "drug_continued": "yes/no",
         "description": "free text",
     },
+    "doses": {
+        "course": "course id (required)",
+        "week": "weeks from the first dose",
+        "date": "date given",
+        "dose_mg": "dose in mg (required)",
+    },
     "relapses": {
         "course": "course id (required)",
         "weeks_after_stop": "weeks from stopping to the relapse",
@@ -98,6 +112,7 @@ REQUIRED = {
     "assessments": [],
     "events": ["course", "kind"],
     "relapses": ["course"],
+    "doses": ["course", "dose_mg"],
 }
 
 
@@ -147,6 +162,7 @@ def read_visits(path: Path | str) -> Cohort:
     )
     events = _read_events(tables.get("events"), readers.get("events"), courses)
     relapses = _read_relapses(tables.get("relapses"), readers.get("relapses"), courses)
+    doses = _read_per_course(tables.get("doses"), readers.get("doses"), courses, _dose)
     for r in readers.values():
         errors.extend(_tagged(r))
     if errors:
@@ -165,7 +181,8 @@ def read_visits(path: Path | str) -> Cohort:
     return Cohort(
         patients=pd.DataFrame(pat_rows),
         courses=pd.DataFrame([course_row(c) for c, _ in courses.values()]),
-        assessments=pd.DataFrame(assessments, columns=["course_id", "week", "pasi"]),
+        assessments=pd.DataFrame(assessments),
+        doses=pd.DataFrame(doses, columns=["course_id", "week", "dose_mg"]),
         events=pd.DataFrame(events),
         relapses=pd.DataFrame(relapses),
         kind="visits",
@@ -411,7 +428,16 @@ def _read_assessments(
             {},
         )
         if a is not None and course is not None and week is not None:
-            out.append({"course_id": course[0].course_id, "week": week, "pasi": total})
+            out.append(
+                {
+                    "course_id": a.course_id,
+                    "week": week,
+                    "pasi": a.pasi,
+                    "bsa": a.bsa,
+                    "dlqi": a.dlqi,
+                    "pga": a.pga,
+                }
+            )
     return out
 
 
@@ -490,6 +516,21 @@ def _relapse(
         {},
     )
     return relapse_row(ep, after) if ep is not None and after is not None else None
+
+
+def _dose(r: RowReader, row: int, rec: dict, course: tuple[Course, dt.date | None]) -> dict | None:
+    week = _when(r, row, rec, course)
+    d = r.model(
+        row,
+        DoseAdministration,
+        _drop_none(
+            course_id=course[0].course_id,
+            week=week,
+            dose_mg=r.cell(row, rec, "dose_mg", cells.number),
+        ),
+        {},
+    )
+    return None if d is None else {"course_id": d.course_id, "week": week, "dose_mg": d.dose_mg}
 
 
 def _drop_none(**kw: Any) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""Recorded doses against the label schedule (examples/visit-cohort/doses.csv, worked by hand:
+C01 ustekinumab, 82 kg, stopped at week 52 -> expected 45 mg at 0, 4, 16, 28, 40, 52; given 90 mg
+at week 40 and nothing at 52. C06's dated doses fall on weeks 0, 4 and 16 of a 20-week course)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from psoreg.cli import app
+from psoreg.doses import dose_report
+from psoreg.io import load
+from tests.conftest import VISIT_COHORT
+
+
+def test_deviations_of_the_example_cohort() -> None:
+    report = dose_report(load(VISIT_COHORT))
+    cols = ["course_id", "kind", "week", "expected_dose"]
+    got = list(report[cols].itertuples(index=False, name=None))
+    assert got == [("C01", "different dose", 40.0, 45.0), ("C01", "missed", 52.0, 45.0)]
+    assert report.given_dose.iloc[0] == 90 and pd.isna(report.given_dose.iloc[1])
+
+
+def test_weight_rule_applies_from_the_patient(tmp_path: Path) -> None:
+    import shutil
+
+    dst = tmp_path / "c"
+    shutil.copytree(VISIT_COHORT, dst)
+    pats = pd.read_csv(dst / "patients.csv", dtype=str, keep_default_na=False)
+    pats.loc[pats.patient == "P01", "weight_kg"] = "120"  # > 100 kg: 90 mg expected throughout
+    pats.to_csv(dst / "patients.csv", index=False)
+    kinds = dose_report(load(dst)).query("course_id == 'C01'")
+    assert sorted(kinds.week[kinds.kind == "different dose"]) == [0.0, 4.0, 16.0, 28.0]
+
+
+def test_doses_and_schedule_commands() -> None:
+    res = CliRunner().invoke(app, ["doses", str(VISIT_COHORT)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "week 40: expected 45 mg, given 90 mg" in res.stdout
+    res = CliRunner().invoke(app, ["schedule", "stelara", "--until", "30", "--weight", "120"])
+    assert res.exit_code == 0 and res.stdout.count("90 mg") >= 3 and "45 mg" not in res.stdout
+    res = CliRunner().invoke(app, ["schedule", "aspirin"])
+    assert res.exit_code == 2 and "drug: got 'aspirin'" in res.stderr
+
+
+def test_dose_table_rejects_bad_rows(tmp_path: Path) -> None:
+    import shutil
+
+    from psoreg.errors import ImportFailed
+
+    dst = tmp_path / "c"
+    shutil.copytree(VISIT_COHORT, dst)
+    (dst / "doses.csv").write_text("course,week,date,dose_mg\nC01,0,,-45\nC99,4,,45\n")
+    try:
+        load(dst)
+    except ImportFailed as exc:
+        msgs = [str(e) for e in exc.errors]
+    else:
+        raise AssertionError("a negative dose was accepted")
+    assert any("row 2, column 'doses.dose_mg'" in m for m in msgs), msgs
+    assert any("row 3, column 'doses.course'" in m and "C99" in m for m in msgs), msgs
