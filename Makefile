@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/ukmmc-ustekinumab-case-series.csv
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install clean deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The main job: the case-series summary of the example, then the registry web application on
+# 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run.
 run: $(STAMP)
 	$(BIN)/psoreg summarize $(EXAMPLE)
+	$(BIN)/psoreg serve --data data
 
-test: $(STAMP)
+# Debian packages the tests need (chromium for the browser tests, PostgreSQL server binaries,
+# Java for Spark); each script is idempotent and installs only what is missing (needs root).
+deps:
+	@if [ "$$(id -u)" = 0 ]; then for s in scripts/deps/*.sh; do bash $$s; done; \
+	else echo "deps: not root; skipping system packages (scripts/deps/*.sh)"; fi
+
+test: $(STAMP) deps
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

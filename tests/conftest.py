@@ -7,6 +7,9 @@ from pathlib import Path
 import ibis
 import pytest
 
+# fixtures of the store, web and end-to-end tests
+pytest_plugins = ["tests.web_conftest"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CASE_SERIES = EXAMPLES / "ukmmc-ustekinumab-case-series.csv"

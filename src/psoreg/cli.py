@@ -61,16 +61,34 @@ Confirm = Annotated[
 ]
 
 
-def _options(**kw: Any) -> Any:
+def _options(
+    primary_week: float,
+    by_drug_week: bool,
+    window: float,
+    relapse_definition: str,
+    rebound_definition: str,
+    confirm_secondary_failure: bool,
+) -> Any:
+    """The outcome definitions chosen on the command line (shared by every command)."""
     from pydantic import ValidationError
 
     from psoreg.outcomes import OutcomeOptions
 
     try:
-        return OutcomeOptions(**kw)
+        return OutcomeOptions(
+            primary_week=primary_week,
+            primary_week_by_drug=by_drug_week,
+            window_before=window,
+            window_after=window,
+            relapse_definition=relapse_definition,
+            rebound_definition=rebound_definition,
+            secondary_failure_confirmation=confirm_secondary_failure,
+        )
     except ValidationError as exc:
         for e in exc.errors():
-            err.print(f"[red]--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}[/red]")
+            field = str(e["loc"][0])
+            flag = {"window_before": "window", "window_after": "window"}.get(field, field)
+            err.print(f"[red]--{flag.replace('_', '-')}: {e['msg']}[/red]")
         raise typer.Exit(2) from None
 
 
@@ -134,13 +152,12 @@ def summarize(
         )
         raise typer.Exit(2)
     opts = _options(
-        primary_week=primary_week,
-        primary_week_by_drug=by_drug_week,
-        window_before=window,
-        window_after=window,
-        relapse_definition=relapse_definition,
-        rebound_definition=rebound_definition,
-        secondary_failure_confirmation=confirm_secondary_failure,
+        primary_week,
+        by_drug_week,
+        window,
+        relapse_definition,
+        rebound_definition,
+        confirm_secondary_failure,
     )
     cohort = _load(path, drug)
     summary = build(cohort, compute_outcomes(cohort, opts), quantile=quantile)  # type: ignore[arg-type]
@@ -187,13 +204,12 @@ def outcomes(
     from psoreg.outcomes import compute_outcomes
 
     opts = _options(
-        primary_week=primary_week,
-        primary_week_by_drug=by_drug_week,
-        window_before=window,
-        window_after=window,
-        relapse_definition=relapse_definition,
-        rebound_definition=rebound_definition,
-        secondary_failure_confirmation=confirm_secondary_failure,
+        primary_week,
+        by_drug_week,
+        window,
+        relapse_definition,
+        rebound_definition,
+        confirm_secondary_failure,
     )
     cohort = _load(path, drug)
     result = compute_outcomes(cohort, opts)
@@ -284,3 +300,116 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
             f"[red]--out: got {path.name!r}; expected a .csv, .xlsx, .parquet or .json file[/red]"
         )
         raise typer.Exit(2)
+
+
+@app.command()
+def report(
+    path: PathArg,
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="Report file: .html, .docx, .md or .tex.")
+    ],
+    tables_dir: Annotated[
+        Path | None, typer.Option("--tables-dir", help="Also write each table as CSV here.")
+    ] = None,
+    group_by: Annotated[
+        str | None, typer.Option("--group-by", help="Compare groups: drug or biologic_naive.")
+    ] = None,
+    suppress_below: Annotated[
+        int | None,
+        typer.Option("--suppress-below", help="Show counts under K (and their %) as '<K'."),
+    ] = None,
+    include_identifiers: Annotated[
+        bool,
+        typer.Option(
+            "--include-identifiers", help="Show the data's patient/course ids (default: 1..n)."
+        ),
+    ] = False,
+    quantile: Annotated[
+        str, typer.Option(help="Quantile method: type6 (SPSS, default), type7 (R), type2 (SAS).")
+    ] = "type6",
+    title: Annotated[str, typer.Option(help="Report title.")] = "Case series report",
+    drug: DrugOpt = None,
+    primary_week: PrimaryWeek = 12,
+    by_drug_week: ByDrug = False,
+    window: Window = 2,
+    relapse_definition: RelapseDef = "loss_of_pasi50",
+    rebound_definition: ReboundDef = "npf",
+    confirm_secondary_failure: Confirm = False,
+) -> None:
+    """Write the case-series report (tables, results paragraph, figures, appendix)."""
+    from psoreg.errors import PsoregError
+    from psoreg.reports import FORMATS, build_report, write_report, write_tables_csv
+
+    if out_file.suffix.lower() not in FORMATS:
+        err.print(
+            f"[red]--out: got {out_file.name!r}; expected a file ending {', '.join(FORMATS)}[/red]"
+        )
+        raise typer.Exit(2)
+    opts = _options(
+        primary_week,
+        by_drug_week,
+        window,
+        relapse_definition,
+        rebound_definition,
+        confirm_secondary_failure,
+    )
+    cohort = _load(path, drug)
+    try:
+        rep = build_report(
+            cohort,
+            opts,
+            quantile,
+            suppress_below,
+            include_identifiers,  # type: ignore[arg-type]
+            group_by=group_by,
+            source=path,
+            title=title,
+        )
+        written = write_report(rep, out_file)
+        if tables_dir is not None:
+            written += write_tables_csv(rep, tables_dir)
+        rep.close()
+    except (PsoregError, ValueError, OSError) as exc:
+        err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
+        err.print(f"[red]report failed: {type(exc).__name__}: {exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(
+        f"Wrote {out_file}" + (f" and {len(written) - 1} more file(s)" if len(written) > 1 else "")
+    )
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Database URL, e.g. postgresql+psycopg://user@host/psoreg "
+            "(default: SQLite in the data folder)."
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data folder (default $PSOREG_DATA_DIR or ~/.local/share/psoreg)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Seed demo data and accounts into an empty database.")
+    ] = True,
+) -> None:
+    """Run the registry web application (see docs/web.md)."""
+    import uvicorn
+
+    from psoreg.web.run import build
+
+    started = build(db, data, demo)
+    out.print(f"psoreg registry at [bold]http://{host}:{port}/[/bold]  (database: {started.url})")
+    if started.seeded:
+        out.print(f"Seeded {started.seeded} demo patients from examples/visit-cohort.")
+    for name, pw, role in started.demo_users:
+        out.print(f"Log in as [bold]{name}[/bold] / {pw}  ({role})")
+    if not started.demo_users:
+        out.print("Log in with your account.")
+    uvicorn.run(started.app, host=host, port=port, log_level="warning")

@@ -1,0 +1,578 @@
+"""Server-rendered pages: login, patients, the patient timeline, forms, dashboard, exports,
+admin (users and the audit log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from psoreg.store import audit, service
+from psoreg.store.errors import Conflict, FieldError, Forbidden
+from psoreg.store.export import load_patients, outcomes
+from psoreg.store.models import CourseRow, User
+from psoreg.store.service import Actor
+from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
+from psoreg.web import exports, forms
+from psoreg.web.app import current_actor, render, secret_of, store_of
+from psoreg.web.charts import timeline_svg
+from psoreg.web.present import (
+    OUTCOME_FLAGS,
+    Lens,
+    course_view,
+    outcome_rows,
+    patient_summary,
+)
+from psoreg.web.security import check_csrf
+from psoreg.web.users import add_user, authenticate
+
+router = APIRouter()
+
+
+def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """The actor, if an administrator."""
+    if actor.role != "admin":
+        raise Forbidden("only administrators may see this page")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+AdminDep = Annotated[Actor, Depends(require_admin)]
+CHILDREN = ("doses", "visits", "events", "relapses")
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return render(request, "login.html", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    limiter = request.app.state.limiter
+    key = f"{request.client.host if request.client else '-'}:{username.lower()}"
+    wait = limiter.blocked_for(key)
+    if wait:
+        msg = f"Too many failed attempts: try again in {int(wait // 60) + 1} minutes."
+        return render(request, "login.html", 429, error=msg)
+    with store_of(request).session() as s:
+        user = authenticate(s, username, password)
+        if user is None:
+            limiter.failed(key)
+            return render(request, "login.html", 401, error="Wrong user name or password.")
+        limiter.succeeded(key)
+        audit.record(
+            s, username=user.username, action="login", table="users", record_id=str(user.id)
+        )
+        uid = user.id
+    request.session.clear()
+    request.session["uid"] = uid
+    return _see_other("/patients")
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return _see_other("/login")
+
+
+@router.get("/")
+def home() -> Response:
+    return _see_other("/patients")
+
+
+# --- patients ----------------------------------------------------------------------------------
+
+
+def _patients_table(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    """Every patient as listed, with drugs, status and outcome flags."""
+    secret = secret_of(request)
+    with store_of(request).session() as s:
+        rows = load_patients(s)
+        table = outcome_rows(outcomes(s))
+    out = []
+    for p in rows:
+        lens = Lens(actor, secret, p.patient_id)
+        summary = patient_summary(p, lens)
+        flags = {
+            f for f, _ in OUTCOME_FLAGS for c in p.courses if table.get(c.course_id, {}).get(f)
+        }
+        summary.update(
+            drugs=sorted({c.drug for c in p.courses}),
+            ongoing=any(c.stop_date is None for c in p.courses),
+            n_courses=len(p.courses),
+            flags=flags,
+        )
+        out.append(summary)
+    return out
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patient_list(
+    request: Request,
+    actor: ActorDep,
+    q: str = "",
+    drug: str = "",
+    status: str = "",
+    flag: str = "",
+) -> Response:
+    rows = _patients_table(request, actor)
+    needle = q.strip().lower()
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if needle in r["label"].lower()
+            or (r["name"] and needle in r["name"].lower())
+            or (r["hospital_number"] and needle in r["hospital_number"].lower())
+        ]
+    if drug:
+        rows = [r for r in rows if drug in r["drugs"]]
+    if status == "ongoing":
+        rows = [r for r in rows if r["ongoing"]]
+    elif status == "stopped":
+        rows = [r for r in rows if r["n_courses"] and not r["ongoing"]]
+    if flag:
+        rows = [r for r in rows if flag in r["flags"]]
+    ctx = {"rows": rows, "q": q, "drug": drug, "status": status, "flag": flag}
+    drugs = [d for d in forms.COURSE[1].choices]
+    return render(request, "patients.html", flags=OUTCOME_FLAGS, drugs=drugs, **ctx)
+
+
+@router.get("/patients/{pk}", response_class=HTMLResponse)
+def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
+    with store_of(request).session() as s:
+        found = load_patients(s, [pk])
+        if not found:
+            raise service.NotFound(f"no patient {pk}")
+        p = found[0]
+        table = outcome_rows(outcomes(s, [pk]))
+        lens = Lens(actor, secret_of(request), p.patient_id)
+        patient = patient_summary(p, lens)
+        courses = [
+            course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
+        ]
+    return render(
+        request,
+        "patient.html",
+        patient=patient,
+        courses=courses,
+        svg=timeline_svg(courses),
+        flags=OUTCOME_FLAGS,
+    )
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+
+def _as_form(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def _row_form(table: str, row: Any) -> dict[str, str]:
+    values = {k: _as_form(v) for k, v in service.row_values(table, row).items()}
+    if table == "visits":
+        for k, val in (row.pasi_components or {}).items():
+            values[k] = _as_form(val)
+        for k, val in zip(DLQI_FIELDS, row.dlqi_answers or [], strict=False):
+            values[k] = _as_form(val)
+    return values
+
+
+def _patient_pk_of(table: str, row: Any) -> int:
+    if table == "patients":
+        return row.id
+    if table == "courses":
+        return row.patient_pk
+    return row.course.patient_pk
+
+
+def _form_page(
+    request: Request,
+    table: str,
+    action: str,
+    values: dict[str, str],
+    *,
+    title: str,
+    back: str,
+    fields: tuple[forms.FormField, ...] | None = None,
+    errors: dict[str, str] | None = None,
+    conflict: Conflict | None = None,
+    version: int | None = None,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    template = "visit_form.html" if table == "visits" else "form.html"
+    return render(
+        request,
+        template,
+        status,
+        table=table,
+        action=action,
+        values=values,
+        title=title,
+        back=back,
+        fields=fields or forms.FORMS.get(table, ()),
+        errors=errors or {},
+        conflict=conflict,
+        version=version,
+        regions=REGIONS,
+        region_labels=forms.REGION_LABELS,
+        signs=SIGNS,
+        dlqi_questions=forms.DLQI_QUESTIONS,
+        dlqi_choices=forms.DLQI_CHOICES,
+        dlqi_item7=forms.DLQI_ITEM7_CHOICES,
+        **(extra or {}),
+    )
+
+
+async def _posted(request: Request) -> tuple[dict[str, str], int | None, str | None]:
+    form = await request.form()
+    data = {k: str(v) for k, v in form.items() if k not in {"csrf_token", "version", "reason"}}
+    version = form.get("version")
+    reason = str(form.get("reason") or "").strip() or None
+    return data, int(str(version)) if version else None, reason
+
+
+def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
+    """The course's expected schedule and deviations, shown on the dose form."""
+    if course_pk is None:
+        return {}
+    with store_of(request).session() as s:
+        c = service.get(s, "courses", course_pk)
+        p = c.patient
+        lens = Lens(current_actor(request), secret_of(request), p.patient_id)
+        idx = [x.id for x in p.courses].index(c.id)
+        view = course_view(c, idx, lens, {})
+    return {"course": view}
+
+
+@router.get("/patients-new", response_class=HTMLResponse)
+def new_patient_form(request: Request, actor: ActorDep) -> Response:
+    service.require_write(actor)
+    return _form_page(
+        request, "patients", "/patients-new", {}, title="New patient", back="/patients"
+    )
+
+
+@router.post("/patients-new", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def new_patient(request: Request, actor: ActorDep) -> Response:
+    data, _, reason = await _posted(request)
+    try:
+        with store_of(request).session() as s:
+            row = service.create(s, actor, "patients", data, reason=reason)
+            pk = row.id
+    except FieldError as exc:
+        return _form_page(
+            request,
+            "patients",
+            "/patients-new",
+            data,
+            title="New patient",
+            back="/patients",
+            errors=exc.errors,
+            status=422,
+        )
+    return _see_other(f"/patients/{pk}")
+
+
+def _parent_info(request: Request, table: str, parent_pk: int) -> tuple[str, int]:
+    """(what the form is under, the patient pk) for a new record's form."""
+    with store_of(request).session() as s:
+        if table == "courses":
+            p = service.get(s, "patients", parent_pk)
+            return "patient", p.id
+        c = service.get(s, "courses", parent_pk)
+        return "course", c.patient_pk
+
+
+@router.get("/new/{table}/{parent_pk}", response_class=HTMLResponse)
+def new_child_form(request: Request, table: str, parent_pk: int, actor: ActorDep) -> Response:
+    service.require_write(actor)
+    _check_child_table(table)
+    _, patient_pk = _parent_info(request, table, parent_pk)
+    extra = _course_extra(request, parent_pk if table != "courses" else None)
+    return _form_page(
+        request,
+        table,
+        f"/new/{table}/{parent_pk}",
+        {},
+        title=f"New {forms.TITLES[table]}",
+        back=f"/patients/{patient_pk}",
+        extra=extra,
+    )
+
+
+def _check_child_table(table: str) -> None:
+    if table not in (*CHILDREN, "courses"):
+        raise service.NotFound(f"no such record type {table}")
+
+
+@router.post(
+    "/new/{table}/{parent_pk}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)]
+)
+async def new_child(request: Request, table: str, parent_pk: int, actor: ActorDep) -> Response:
+    _check_child_table(table)
+    data, _, reason = await _posted(request)
+    _, patient_pk = _parent_info(request, table, parent_pk)
+    try:
+        with store_of(request).session() as s:
+            service.create(s, actor, table, data, parent_pk=parent_pk, reason=reason)
+    except FieldError as exc:
+        extra = _course_extra(request, parent_pk if table != "courses" else None)
+        return _form_page(
+            request,
+            table,
+            f"/new/{table}/{parent_pk}",
+            data,
+            title=f"New {forms.TITLES[table]}",
+            back=f"/patients/{patient_pk}",
+            errors=exc.errors,
+            status=422,
+            extra=extra,
+        )
+    return _see_other(f"/patients/{patient_pk}")
+
+
+@router.get("/edit/{table}/{pk}", response_class=HTMLResponse)
+def edit_form(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
+    service.require_write(actor)
+    with store_of(request).session() as s:
+        row = service.get(s, table, pk)
+        values, version, patient_pk = _row_form(table, row), row.version, _patient_pk_of(table, row)
+    return _form_page(
+        request,
+        table,
+        f"/edit/{table}/{pk}",
+        values,
+        title=f"Edit {forms.TITLES[table]}",
+        back=f"/patients/{patient_pk}",
+        version=version,
+    )
+
+
+@router.post("/edit/{table}/{pk}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def edit(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
+    data, version, reason = await _posted(request)
+    return _save_edit(request, actor, table, pk, data, version, reason, f"/edit/{table}/{pk}")
+
+
+def _save_edit(
+    request: Request,
+    actor: Actor,
+    table: str,
+    pk: int,
+    data: dict[str, str],
+    version: int | None,
+    reason: str | None,
+    action: str,
+    fields: tuple[forms.FormField, ...] | None = None,
+    title: str | None = None,
+) -> Response:
+    title = title or f"Edit {forms.TITLES[table]}"
+    try:
+        with store_of(request).session() as s:
+            row = service.get(s, table, pk)
+            patient_pk = _patient_pk_of(table, row)
+            if table == "courses" and fields is forms.STOP:
+                service.stop_course(
+                    s, actor, pk, data.get("stop_date"), data.get("stop_reason"), version, reason
+                )
+                if data.get("next_treatment"):
+                    service.update(
+                        s,
+                        actor,
+                        "courses",
+                        pk,
+                        {"next_treatment": data["next_treatment"]},
+                        row.version,
+                        reason,
+                    )
+            else:
+                service.update(s, actor, table, pk, data, version, reason)
+    except FieldError as exc:
+        return _form_page(
+            request,
+            table,
+            action,
+            data,
+            title=title,
+            back=f"/patients/{patient_pk}",
+            fields=fields,
+            errors=exc.errors,
+            version=version,
+            status=422,
+        )
+    except (Conflict, StaleDataError) as exc:
+        with store_of(request).session() as s:
+            row = service.get(s, table, pk)
+            conflict = (
+                exc
+                if isinstance(exc, Conflict)
+                else Conflict(table, pk, service.row_values(table, row), row.version)
+            )
+        return _form_page(
+            request,
+            table,
+            action,
+            data,
+            title=title,
+            back=f"/patients/{patient_pk}",
+            fields=fields,
+            conflict=conflict,
+            version=conflict.current_version,
+            status=409,
+        )
+    return _see_other(f"/patients/{patient_pk}")
+
+
+@router.get("/stop/{pk}", response_class=HTMLResponse)
+def stop_form(request: Request, pk: int, actor: ActorDep) -> Response:
+    service.require_write(actor)
+    with store_of(request).session() as s:
+        c = service.get(s, "courses", pk)
+        version, patient_pk = c.version, c.patient_pk
+    return _form_page(
+        request,
+        "courses",
+        f"/stop/{pk}",
+        {},
+        title="Stop course",
+        back=f"/patients/{patient_pk}",
+        fields=forms.STOP,
+        version=version,
+    )
+
+
+@router.post("/stop/{pk}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def stop(request: Request, pk: int, actor: ActorDep) -> Response:
+    data, version, reason = await _posted(request)
+    return _save_edit(
+        request,
+        actor,
+        "courses",
+        pk,
+        data,
+        version,
+        reason,
+        f"/stop/{pk}",
+        fields=forms.STOP,
+        title="Stop course",
+    )
+
+
+@router.post("/delete/{table}/{pk}", dependencies=[Depends(check_csrf)])
+async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
+    _, version, reason = await _posted(request)
+    with store_of(request).session() as s:
+        row = service.get(s, table, pk)
+        patient_pk = None if table == "patients" else _patient_pk_of(table, row)
+        service.delete(s, actor, table, pk, version, reason)
+    return _see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
+
+
+@router.get("/pasi-score", response_class=HTMLResponse)
+def pasi_score(request: Request, _actor: ActorDep) -> Response:
+    """The PASI of the grid as typed (htmx): the total, or the first field still wrong."""
+    params = request.query_params
+    values: dict[str, Any] = {}
+    missing = []
+    for f in PASI_FIELDS:
+        raw = (params.get(f) or "").strip()
+        if not raw:
+            missing.append(f)
+            continue
+        try:
+            values[f] = float(raw)
+        except ValueError:
+            return HTMLResponse(f'<span class="error">{f}: not a number</span>')
+    if len(missing) == len(PASI_FIELDS):
+        return HTMLResponse('<span class="muted">PASI: fill in the grid</span>')
+    for f in missing:
+        values[f] = 0
+    try:
+        total = pasi_total(values)
+    except FieldError as exc:
+        field, msg = next(iter(exc.errors.items()))
+        return HTMLResponse(f'<span class="error" data-field="{field}">{field}: {msg}</span>')
+    note = f" ({len(missing)} blank, counted as 0)" if missing else ""
+    return HTMLResponse(f'<strong id="pasi-total">PASI {total:.1f}</strong>{note}')
+
+
+# --- dashboard, exports ---------------------------------------------------------------------
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, actor: ActorDep) -> Response:
+    with store_of(request).session() as s:
+        table = outcomes(s)
+        n_patients = len(load_patients(s))
+    return render(request, "dashboard.html", stats=exports.dashboard_stats(table, n_patients))
+
+
+@router.get("/export/{name}")
+def export(request: Request, name: str, actor: ActorDep) -> Response:
+    return exports.export_response(request, actor, name)
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(request: Request, actor: AdminDep) -> Response:
+    with store_of(request).session() as s:
+        rows = audit.entries(s, limit=500)
+    return render(request, "audit.html", rows=rows)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, actor: AdminDep) -> Response:
+    return _users(request, {}, {})
+
+
+def _users(
+    request: Request, errors: dict[str, str], values: dict[str, str], status: int = 200
+) -> Response:
+    with store_of(request).session() as s:
+        users = [
+            (u.username, u.role, u.active) for u in s.scalars(select(User).order_by(User.username))
+        ]
+    return render(request, "users.html", status, users=users, errors=errors, values=values)
+
+
+@router.post("/admin/users", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def add_user_page(request: Request, actor: AdminDep) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("username", "role")}
+    try:
+        with store_of(request).session() as s:
+            add_user(
+                s, values["username"], str(form.get("password", "")), values["role"], actor.username
+            )
+    except FieldError as exc:
+        return _users(request, exc.errors, values, 422)
+    return _see_other("/admin/users")
+
+
+__all__ = ["router", "CourseRow"]

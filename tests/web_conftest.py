@@ -1,0 +1,151 @@
+"""Fixtures of the store, web and end-to-end tests (loaded with ``pytest_plugins``).
+
+``store`` is parametrized over SQLite and PostgreSQL. The PostgreSQL server is real: the
+session starts one from the installed binaries (``initdb``/``pg_ctl``, see
+``scripts/deps/postgresql.sh``) in a temporary folder, listening only on a Unix socket there,
+as the ``postgres`` user when the tests run as root (the server refuses to run as root). Each
+test gets a fresh database copied from a migrated template.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from psoreg.store.db import Store, make_engine, migrate, open_store
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+class PgServer:
+    """A throw-away PostgreSQL server on a Unix socket in its own folder."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="psoreg-pg-"))
+        self.data = self.root / "data"
+        self._ids = itertools.count(1)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        run = {"check": True, "capture_output": True, "text": True}
+        subprocess.run(
+            _as_postgres(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres"]), **run
+        )
+        opts = f"-k {self.root} -c listen_addresses='' -F -c max_connections=50"
+        log = self.root / "server.log"
+        subprocess.run(
+            _as_postgres(
+                ["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(log), "-w", "start"]
+            ),
+            **run,
+        )
+        self.admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as c:
+            c.execute(text("CREATE DATABASE psoreg_template"))
+        engine = make_engine(self.url("psoreg_template"))
+        migrate(engine)
+        engine.dispose()
+
+    def url(self, db: str) -> str:
+        return f"postgresql+psycopg://postgres@/{db}?host={self.root}"
+
+    def fresh(self) -> str:
+        name = f"psoreg_t{next(self._ids)}"
+        with self.admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE {name} TEMPLATE psoreg_template"))
+        return self.url(name)
+
+    def stop(self) -> None:
+        self.admin.dispose()
+        subprocess.run(
+            _as_postgres(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries missing: run scripts/deps/postgresql.sh")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")
+    server = PgServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    return request.getfixturevalue("pg_server").fresh()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# --- web -------------------------------------------------------------------------------------
+
+PASSWORDS = {"admin": "admin-pw-123", "clinician": "clinician-pw-123", "analyst": "analyst-pw-123"}
+TEST_SECRET = "test-secret-not-for-production-0123456789"
+
+
+@pytest.fixture
+def seeded_store(store: Store) -> Store:
+    """The store with the demo cohort and one account per role."""
+    from psoreg.store.seed import seed_visit_cohort
+    from psoreg.web.users import add_user
+
+    with store.session() as s:
+        for role, pw in PASSWORDS.items():
+            add_user(s, role, pw, role, by="setup")
+        seed_visit_cohort(s)
+    return store
+
+
+@pytest.fixture
+def web_app(seeded_store: Store):
+    from psoreg.web import create_app
+
+    return create_app(seeded_store, TEST_SECRET)
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+def login(client, role: str) -> str:
+    """Log ``client`` in as the account of ``role``; returns the session's CSRF token."""
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={"username": role, "password": PASSWORDS[role], "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/patients").text)
