@@ -1,0 +1,131 @@
+"""PASI trajectories per course: absolute PASI and % improvement from baseline.
+
+% improvement = (PASI₀ − PASI) / PASI₀ × 100 (Carlin 2004), with reference lines at 50, 75 and
+90 (PASI50/75/90). Visit-level data are drawn visit by visit. Abstracted (chart-review) data
+have no visits, only the first week each response level was reached, so those milestones are
+drawn instead (open markers, dashed), absolute PASI as the upper bound each milestone implies
+(PASI75 ⇒ PASI ≤ 25% of baseline) – and the figure says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from psoreg.cohort import Cohort
+from psoreg.reports.cells import missing
+from psoreg.reports.figures.style import OKABE_ITO, new_figure
+from psoreg.reports.identifiers import Labels
+
+LEVELS = {"pasi50": 50.0, "pasi75": 75.0, "pasi90": 90.0, "pasi100": 100.0}
+THRESHOLDS = (50, 75, 90)
+LINESTYLES = ["-", "--", "-.", ":"]
+MAX_LEGEND = 16
+
+MILESTONE_NOTE = (
+    "Abstracted data: milestones (first week each response level was reached) are drawn, not "
+    "visits; absolute PASI at a milestone is the upper bound it implies."
+)
+
+
+def course_points(
+    cohort: Cohort, course_id: str, baseline: float | None
+) -> tuple[str, list[tuple[float, float, float]]]:
+    """('visits' | 'milestones' | 'none', [(week, pasi, improvement %)]) for one course."""
+    a = cohort.assessments[cohort.assessments.course_id.astype(str) == course_id]
+    a = a.dropna(subset=["week", "pasi"]).sort_values("week")
+    if len(a) and baseline:
+        pts = [
+            (float(w), float(p), 100 * (baseline - float(p)) / baseline)
+            for w, p in zip(a.week, a.pasi, strict=True)
+        ]
+        if pts[0][0] > 0:
+            pts.insert(0, (0.0, baseline, 0.0))
+        return "visits", pts
+    m = cohort.milestones[cohort.milestones.course_id.astype(str) == course_id]
+    m = m[m.milestone.isin(list(LEVELS))].dropna(subset=["week"])
+    if len(m) and baseline:
+        best: dict[float, float] = {}
+        for name, wk in zip(m.milestone, m.week, strict=True):
+            best[float(wk)] = max(best.get(float(wk), 0.0), LEVELS[str(name)])
+        pts = [(0.0, baseline, 0.0)]
+        pts += [(w, baseline * (1 - lv / 100), lv) for w, lv in sorted(best.items())]
+        return "milestones", pts
+    return "none", []
+
+
+def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) -> Figure:
+    """Two panels (absolute PASI, % improvement), one line per course."""
+    fig = new_figure(height=3.4)
+    ax_abs, ax_pct = fig.subplots(1, 2)
+    kinds: set[str] = set()
+    drawn = 0
+    for i, (_, o) in enumerate(outcomes.iterrows()):
+        base = None if missing(o.baseline_pasi) else float(o.baseline_pasi)
+        kind, pts = course_points(cohort, str(o.course_id), base)
+        if not pts:
+            continue
+        kinds.add(kind)
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        style = LINESTYLES[(i // len(OKABE_ITO)) % len(LINESTYLES)]
+        label = labels.course_of(o.course_id) if drawn < MAX_LEGEND else "_nolegend_"
+        visits = kind == "visits"
+        common = {
+            "color": colour,
+            "ls": style if visits else "--",
+            "marker": "o" if visits else "s",
+            "ms": 3.5,
+            "lw": 1.2,
+            "mfc": colour if visits else "white",
+            "gid": f"{kind}:{labels.course_of(o.course_id)}",
+        }
+        w = [p[0] for p in pts]
+        ax_abs.plot(w, [p[1] for p in pts], label=label, **common)
+        ax_pct.plot(w, [p[2] for p in pts], **common)
+        drawn += 1
+    for t in THRESHOLDS:
+        ax_pct.axhline(t, color="#777777", lw=0.7, ls=(0, (4, 3)), zorder=0, gid=f"threshold-{t}")
+        ax_pct.annotate(
+            f"PASI{t}",
+            xy=(1.0, t),
+            xycoords=("axes fraction", "data"),
+            xytext=(2, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=6.5,
+            color="#555555",
+        )
+    ax_abs.set(xlabel="Weeks from first dose", ylabel="PASI", title="Absolute PASI")
+    ax_abs.set_ylim(bottom=0)
+    ax_pct.set(
+        xlabel="Weeks from first dose",
+        ylabel="Improvement from baseline (%)",
+        title="PASI improvement",
+    )
+    ax_pct.set_ylim(min(-10.0, ax_pct.get_ylim()[0]), 105)
+    if drawn:
+        fig.legend(loc="outside right upper", title="Patient (course)", frameon=False)
+    else:
+        for ax in (ax_abs, ax_pct):
+            ax.text(
+                0.5,
+                0.5,
+                "No PASI recorded",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                gid="empty",
+            )
+    if "milestones" in kinds:
+        fig.text(
+            0.01,
+            0.0,
+            MILESTONE_NOTE,
+            fontsize=6.5,
+            ha="left",
+            va="bottom",
+            gid="milestone-note",
+            wrap=True,
+        )
+        fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))
+    return fig

@@ -1,0 +1,74 @@
+"""The report as one self-contained HTML file: tables, paragraph, inline SVG figures, appendix.
+
+No external resources (scripts, fonts, images), so the file can be mailed or archived as is.
+Each table cell carries ``data-table``/``data-row``/``data-col`` and each sentence the cells it
+used (``data-refs``), so the numbers can be traced and read back by machine.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from psoreg.reports.figure_files import svg_text
+from psoreg.reports.model import Report, ReportTable
+
+CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:1180px;margin:2em auto;padding:0 1em;
+color:#111;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:1em 0;font-size:.82em;font-family:Arial,Helvetica,sans-serif}
+caption{caption-side:top;text-align:left;font-weight:bold;padding:.4em 0}
+th,td{border-top:1px solid #999;border-bottom:1px solid #999;padding:.25em .5em;text-align:left;
+vertical-align:top}
+thead th{border-bottom:2px solid #333;background:#f3f3f3}
+.foot{font-size:.78em;color:#333;margin:.1em 0}
+figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}
+figcaption{font-size:.85em;margin-top:.4em}
+.notes{background:#fff8e1;padding:.5em 1em;border-left:4px solid #e69f00}
+"""
+
+
+def table_html(t: ReportTable) -> str:
+    head = "".join(f"<th scope='col'>{escape(h)}</th>" for _, h in t.columns)
+    body = []
+    for r in t.rows:
+        tds = "".join(
+            f"<td data-table='{escape(t.key)}' data-row='{escape(r.key)}' data-col='{escape(k)}'>"
+            f"{escape(r.text(k))}</td>"
+            for k, _ in t.columns
+        )
+        body.append(f"<tr>{tds}</tr>")
+    feet = "".join(f"<p class='foot'>{escape(f)}</p>" for f in t.footnotes)
+    return (
+        f"<table id='{escape(t.key)}'><caption>{escape(t.title)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{feet}"
+    )
+
+
+def render_html(report: Report) -> str:
+    """The whole report as an HTML5 document (UTF-8)."""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(report.title)}</h1>",
+    ]
+    if report.notes:
+        items = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
+        parts.append(f"<div class='notes'><strong>Notes</strong><ul>{items}</ul></div>")
+    parts.append("<h2>Results</h2><p id='results'>")
+    for s in report.paragraph:
+        refs = " ".join(f"{r.table}:{r.row}:{r.column}" for r in s.refs)
+        parts.append(f"<span class='sentence' data-refs='{escape(refs)}'>{escape(s.text)}</span> ")
+    parts.append("</p><h2>Tables</h2>")
+    parts += [table_html(t) for t in report.tables]
+    parts.append("<h2>Figures</h2>")
+    for f in report.figures:
+        parts.append(
+            f"<figure id='{escape(f.key)}'>{svg_text(f.figure)}"
+            f"<figcaption><strong>{escape(f.title)}.</strong> {escape(f.caption)}</figcaption>"
+            "</figure>"
+        )
+    parts.append("<h2>Appendix: reproducibility</h2>")
+    parts += [table_html(t) for t in report.appendix]
+    parts.append("</body></html>\n")
+    return "".join(parts)
