@@ -115,6 +115,9 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
+    from psoreg.synth import synth_command
+
+    app.command("synth")(synth_command)
 
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
 
@@ -199,8 +202,22 @@ def outcomes(
     relapse_definition: RelapseDef = "loss_of_pasi50",
     rebound_definition: ReboundDef = "npf",
     confirm_secondary_failure: Confirm = False,
+    engine: Annotated[
+        str,
+        typer.Option(help="For a folder of Parquet tables: duckdb (default) or spark."),
+    ] = "duckdb",
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="For Parquet input: DuckDB memory limit, e.g. 4GB (runs in batches)."),
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="For Parquet input: DuckDB threads.")] = None,
 ) -> None:
-    """Write the per-course outcomes table, one row per course."""
+    """Write the per-course outcomes table, one row per course.
+
+    A folder holding ``courses.parquet`` (e.g. from ``psoreg synth``) is read lazily and the
+    result streamed to Parquet, so cohorts larger than memory complete (``--engine spark`` runs
+    the same definitions on Spark).
+    """
     from psoreg.outcomes import compute_outcomes
 
     opts = _options(
@@ -211,6 +228,9 @@ def outcomes(
         rebound_definition,
         confirm_secondary_failure,
     )
+    if path.is_dir() and (path / "courses.parquet").exists():
+        _outcomes_parquet(path, out_file, opts, engine, memory_limit, threads)
+        return
     cohort = _load(path, drug)
     result = compute_outcomes(cohort, opts)
     if out_file is None:
@@ -220,6 +240,44 @@ def outcomes(
     prov = out_file.with_name(out_file.name + ".definitions.json")
     prov.write_text(json.dumps({"input": str(path), **result.provenance()}, indent=2, default=str))
     out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
+
+
+def _outcomes_parquet(
+    path: Path,
+    out_file: Path | None,
+    opts: Any,
+    engine: str,
+    memory_limit: str | None,
+    threads: int | None,
+) -> None:
+    from psoreg.scale import ScaleError, run_outcomes_parquet
+
+    if engine not in {"duckdb", "spark"}:
+        err.print(f"[red]--engine: got {engine!r}; expected duckdb or spark[/red]")
+        raise typer.Exit(2)
+    if out_file is None or (engine == "duckdb" and out_file.suffix.lower() != ".parquet"):
+        err.print("[red]--out: Parquet input needs a .parquet output file[/red]")
+        raise typer.Exit(2)
+    try:
+        n = run_outcomes_parquet(
+            path,
+            out_file,
+            engine=engine,
+            options=opts,
+            memory_limit=memory_limit,
+            threads=threads,
+        )
+    except (ScaleError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    from psoreg.outcomes.run import OutcomeResult
+
+    prov = out_file.with_name(out_file.name + ".definitions.json")
+    provenance = OutcomeResult(table=pd.DataFrame(), options=opts).provenance()
+    prov.write_text(
+        json.dumps({"input": str(path), "engine": engine, **provenance}, indent=2, default=str)
+    )
+    out.print(f"Wrote {n} course(s) to {out_file} with {engine} (definitions: {prov})")
 
 
 @app.command()
@@ -237,8 +295,10 @@ def doses(
 
     cohort = _load(path, None)
     if cohort.doses.empty:
-        out.print("No doses recorded (visit-level data: a 'doses' table with course, week or "
-                  "date, dose_mg).")  # fmt: skip
+        out.print(
+            "No doses recorded (visit-level data: a 'doses' table with course, week or "
+            "date, dose_mg)."
+        )
         return
     report = dose_report(cohort, tolerance_weeks=tolerance)
     if out_file is not None:

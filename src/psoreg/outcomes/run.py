@@ -46,7 +46,7 @@ def tables_from_cohort(cohort: Cohort, con: Any | None = None) -> Tables:
 
     def table(name: str, df: pd.DataFrame) -> Any:
         if con is None:
-            return ibis.memtable(df, name=f"psoreg_{name}")
+            return ibis.memtable(df)
         return con.create_table(f"psoreg_{name}", df, overwrite=True)
 
     return Tables(
