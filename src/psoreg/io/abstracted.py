@@ -10,7 +10,6 @@ README's "Abstracted schema". An empty milestone cell means *not reached or not 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -121,7 +120,7 @@ def read_abstracted(
         patient = r.model(
             row,
             Patient,
-            _drop_none(
+            cells.drop_none(
                 patient_id=pid,
                 sex=txt["sex"],
                 age_years=num["age_years"],
@@ -153,7 +152,7 @@ def read_abstracted(
         course = r.model(
             row,
             Course,
-            _drop_none(
+            cells.drop_none(
                 course_id=cid,
                 patient_id=pid,
                 drug=txt["drug"] or default_drug,
@@ -162,7 +161,7 @@ def read_abstracted(
                 stop_reason=txt["stop_reason"],
                 followup_week=duration,
                 baseline_pasi=num["baseline_pasi"],
-                baseline_dlqi=_int(num["baseline_dlqi"]),
+                baseline_dlqi=cells.whole(num["baseline_dlqi"]),
                 next_treatment=txt["treatment_after"],
             ),
             COURSE_FIELDS,
@@ -213,7 +212,7 @@ def read_abstracted(
             ev = r.model(
                 row,
                 Event,
-                _drop_none(
+                cells.drop_none(
                     course_id=cid,
                     kind="paradoxical",
                     week=pweek,
@@ -278,14 +277,6 @@ _TEXT = [
     "paradoxical_event",
     "treatment_after",
 ]
-
-
-def _drop_none(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
-
-
-def _int(x: float | None) -> int | float | None:
-    return int(x) if x is not None and float(x).is_integer() else x
 
 
 def _check_milestones(

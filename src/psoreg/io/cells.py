@@ -82,3 +82,13 @@ def date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def whole(x: float | None) -> int | float | None:
+    """A number that is whole as an int (so pydantic's integer fields accept 2.0 from a sheet)."""
+    return int(x) if x is not None and float(x).is_integer() else x
+
+
+def drop_none(**kw: Any) -> dict[str, Any]:
+    """Keyword arguments without the missing ones (so a record's defaults apply)."""
+    return {k: v for k, v in kw.items() if v is not None}

@@ -225,14 +225,14 @@ def _read_patients(df: pd.DataFrame, r: RowReader) -> dict[str, Patient]:
         data = {
             "patient_id": cells.text(rec.get("patient")),
             "sex": cells.text(rec.get("sex")),
-            "birth_year": _int(num["birth_year"]),
+            "birth_year": cells.whole(num["birth_year"]),
             "age_years": num["age_years"],
             "ethnicity": cells.text(rec.get("ethnicity")),
             "weight_kg": num["weight_kg"],
             "phenotypes": None if kind is None or " then " in kind else kind,
             "phenotype_history": kind,
             "psoriatic_arthritis": flag["psoriatic_arthritis"],
-            "onset_year": _int(num["onset_year"]),
+            "onset_year": cells.whole(num["onset_year"]),
             "disease_duration_years": num["disease_duration_years"],
             "comorbidities": cells.items(rec.get("comorbidities")),
             "biologic_naive": flag["biologic_naive"],
@@ -291,7 +291,7 @@ def _read_courses(
             "stop_reason": cells.text(rec.get("stop_reason")),
             "followup_week": follow_week,
             "baseline_pasi": num["baseline_pasi"],
-            "baseline_dlqi": _int(num["baseline_dlqi"]),
+            "baseline_dlqi": cells.whole(num["baseline_dlqi"]),
             "next_treatment": cells.text(rec.get("next_treatment")),
         }
         c = r.model(
@@ -391,7 +391,7 @@ def _read_assessments(
         total = r.cell(row, rec, "pasi", cells.number)
         comps = {c: r.cell(row, rec, c, cells.number) for c in comp_cols}
         given = {
-            k: _int(v) if not k.endswith("percent") else v
+            k: cells.whole(v) if not k.endswith("percent") else v
             for k, v in comps.items()
             if v is not None
         }
@@ -416,14 +416,14 @@ def _read_assessments(
         a = r.model(
             row,
             Assessment,
-            _drop_none(
+            cells.drop_none(
                 course_id=course[0].course_id if course else None,
                 week=week if week is not None and week >= 0 else None,
                 date=d,
                 pasi=total,
                 bsa=r.cell(row, rec, "bsa", cells.number),
-                dlqi=_int(r.cell(row, rec, "dlqi", cells.number)),
-                pga=_int(r.cell(row, rec, "pga", cells.number)),
+                dlqi=cells.whole(r.cell(row, rec, "dlqi", cells.number)),
+                pga=cells.whole(r.cell(row, rec, "pga", cells.number)),
             ),
             {},
         )
@@ -471,7 +471,7 @@ def _event(r: RowReader, row: int, rec: dict, course: tuple[Course, dt.date | No
     ev = r.model(
         row,
         Event,
-        _drop_none(
+        cells.drop_none(
             course_id=course[0].course_id,
             kind=cells.text(rec.get("kind")),
             week=week,
@@ -507,7 +507,7 @@ def _relapse(
     ep = r.model(
         row,
         RelapseEpisode,
-        _drop_none(
+        cells.drop_none(
             course_id=c.course_id,
             weeks_after_stop=after,
             morphology=cells.items(rec.get("morphology")),
@@ -523,7 +523,7 @@ def _dose(r: RowReader, row: int, rec: dict, course: tuple[Course, dt.date | Non
     d = r.model(
         row,
         DoseAdministration,
-        _drop_none(
+        cells.drop_none(
             course_id=course[0].course_id,
             week=week,
             dose_mg=r.cell(row, rec, "dose_mg", cells.number),
@@ -531,11 +531,3 @@ def _dose(r: RowReader, row: int, rec: dict, course: tuple[Course, dt.date | Non
         {},
     )
     return None if d is None else {"course_id": d.course_id, "week": week, "dose_mg": d.dose_mg}
-
-
-def _drop_none(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
-
-
-def _int(x: float | None) -> int | float | None:
-    return int(x) if x is not None and float(x).is_integer() else x
