@@ -11,7 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from psoreg.model.vocab import (
     EventKind,
@@ -49,6 +56,10 @@ def _morphologies(value: object) -> tuple[Morphology, ...]:
     )
 
 
+#: Morphologies from a ';'-separated string or a list, aliases such as GPP resolved.
+Morphologies = Annotated[tuple[Morphology, ...], BeforeValidator(_morphologies)]
+
+
 class PriorTherapy(Record):
     """A therapy before the course: phototherapy or a conventional systemic, and why it stopped."""
 
@@ -66,7 +77,7 @@ class Patient(Record):
     age_years: Annotated[float, Field(ge=0, le=120)] | None = None
     ethnicity: str | None = None
     weight_kg: Annotated[float, Field(gt=0, le=400)] | None = None
-    phenotypes: tuple[Morphology, ...] = ()
+    phenotypes: Morphologies = ()
     phenotype_history: str | None = None  # e.g. "pustular then plaque"
     onset_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     disease_duration_years: Annotated[float, Field(ge=0, le=120)] | None = None
@@ -81,11 +92,6 @@ class Patient(Record):
     @classmethod
     def _sex(cls, v: object) -> object:
         return parse_sex(v) if isinstance(v, str) else v
-
-    @field_validator("phenotypes", mode="before")
-    @classmethod
-    def _phen(cls, v: object) -> tuple[Morphology, ...]:
-        return _morphologies(v)
 
     @model_validator(mode="after")
     def _onset_after_birth(self) -> Self:
@@ -185,17 +191,12 @@ class Event(Record):
     kind: EventKind
     week: Week | None = None
     date: dt.date | None = None
-    morphology: tuple[Morphology, ...] = ()
+    morphology: Morphologies = ()
     sites: str | None = None
     bsa: Percent | None = None
     management: str | None = None
     drug_continued: bool | None = None
     description: str | None = None
-
-    @field_validator("morphology", mode="before")
-    @classmethod
-    def _m(cls, v: object) -> tuple[Morphology, ...]:
-        return _morphologies(v)
 
     @model_validator(mode="after")
     def _when(self) -> Self:
@@ -210,13 +211,8 @@ class RelapseEpisode(Record):
     course_id: str
     weeks_after_stop: Week | None = None
     date: dt.date | None = None
-    morphology: tuple[Morphology, ...] = ()
+    morphology: Morphologies = ()
     treatment: str | None = None
-
-    @field_validator("morphology", mode="before")
-    @classmethod
-    def _m(cls, v: object) -> tuple[Morphology, ...]:
-        return _morphologies(v)
 
     @model_validator(mode="after")
     def _when(self) -> Self:
