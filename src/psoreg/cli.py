@@ -111,15 +111,16 @@ def _load(
     try:
         cohort = load(path, drug=drug, options=ReadOptions(encoding, decimal_comma))
     except ImportFailed as exc:
-        err.print(f"[red bold]{exc.path}: {exc.count} problem(s); nothing was imported[/]")
-        for line in exc.lines():
-            err.print(f"  • {line}", markup=False, highlight=False)
+        head = f"{exc.path}: {exc.count} problem(s); nothing was imported"
+        err.print(head, style="red bold", markup=False, highlight=False, soft_wrap=True)
+        for line in exc.lines():  # one line per problem, never wrapped
+            err.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except InvalidValue as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     for note in cohort.source_notes:
-        err.print(f"note: {note}", markup=False, highlight=False)
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     return cohort
 
 

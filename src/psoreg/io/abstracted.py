@@ -213,7 +213,10 @@ def read_abstracted(
                 milestones.append({"course_id": cid, "milestone": name, "week": num[col]})
         ttr = num["time_to_relapse_weeks"]
         relapse_morph = r.cell(row, rec, "relapse_morphology", cells.items)
-        if ttr is not None or relapse_morph:
+        duration_unreadable = duration is None and not cells.is_blank(
+            rec.get("treatment_duration_weeks")
+        )  # already reported; the checks that need it are skipped
+        if (ttr is not None or relapse_morph) and not duration_unreadable:
             if stop_week is None:
                 col = "time_to_relapse_weeks" if ttr is not None else "relapse_morphology"
                 r.error(

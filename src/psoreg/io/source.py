@@ -228,7 +228,7 @@ def parse_json(text: str, source: str) -> Any:
         raise fail(source, msg) from None
     depth = json_depth(doc)
     if depth > MAX_JSON_DEPTH:
-        raise fail(source, f"JSON nested {depth} levels deep; expected at most {MAX_JSON_DEPTH}")
+        raise fail(source, f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return doc
 
 
@@ -292,7 +292,7 @@ def _header(raw: list[Any], source: str) -> list[str]:
 def _column_label(columns: list[str], i: int) -> str:
     if i < len(columns) and columns[i]:
         return columns[i]
-    return f"column {i + 1} (no header)"
+    return f"{i + 1} (no header)"
 
 
 def open_table(
@@ -478,13 +478,13 @@ def workbook_sheets(path: Path, source: str | None = None) -> list[str]:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True)
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a name not .xlsx
+            wb = openpyxl.load_workbook(fh, read_only=True)
+            names = list(wb.sheetnames)
+            wb.close()
     except Exception as exc:  # noqa: BLE001 - a damaged workbook: one line, never a traceback
         raise fail(source or str(path), f"not a readable .xlsx workbook ({exc})") from None
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+    return names
 
 
 def _has_formulas(path: Path) -> bool:
@@ -501,14 +501,21 @@ def _has_formulas(path: Path) -> bool:
 def _xlsx_sheet(path: Path, sheet: str | int, source: str, notes: list[str]) -> Sheet:
     import openpyxl
 
+    handles: list[IO[bytes]] = []
+
+    def workbook(data_only: bool) -> Any:
+        fh = path.open("rb")  # a file object: openpyxl would refuse a name not ending .xlsx
+        handles.append(fh)
+        return openpyxl.load_workbook(fh, read_only=True, data_only=data_only)
+
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        fwb = (
-            openpyxl.load_workbook(path, read_only=True, data_only=False)
-            if _has_formulas(path)
-            else None
-        )
+        wb = workbook(True)
+        fwb = workbook(False) if _has_formulas(path) else None
+        if isinstance(sheet, str) and sheet not in wb.sheetnames:
+            raise KeyError(f"no sheet {sheet!r}")
     except Exception as exc:  # noqa: BLE001 - a damaged workbook: one line, never a traceback
+        for fh in handles:
+            fh.close()
         raise fail(source, f"not a readable .xlsx workbook ({exc})") from None
     name = wb.sheetnames[sheet] if isinstance(sheet, int) else sheet
     values = wb[name].iter_rows()
@@ -521,6 +528,8 @@ def _xlsx_sheet(path: Path, sheet: str | int, source: str, notes: list[str]) -> 
         raise fail(source, f"not a readable .xlsx workbook ({exc})") from None
     if header_row is None:
         wb.close()
+        for fh in handles:
+            fh.close()
         raise fail(source, "the sheet is empty; expected a header row and data rows")
     columns = _header([c.value for c in header_row], source)
     errors: list[RowError] = []
@@ -570,5 +579,7 @@ def _xlsx_sheet(path: Path, sheet: str | int, source: str, notes: list[str]) -> 
             wb.close()
             if fwb is not None:
                 fwb.close()
+            for fh in handles:
+                fh.close()
 
     return Sheet(source, [c for c in columns if c], rows(), errors, notes)
