@@ -605,7 +605,7 @@ def _dlqi_items(
     if all(a is None for a in answers):
         return total
     try:
-        result = score_dlqi([None if a is None else cells.whole(_num_or_text(a)) for a in answers])
+        result = score_dlqi([None if a is None else _num_or_text(a) for a in answers])
     except InvalidValue as exc:
         col = exc.field.replace("dlqi.", "dlqi_") if exc.field.startswith("dlqi.") else "dlqi"
         r.error(row, col, f"got {exc.value!r}; expected {exc.allowed}")
@@ -620,8 +620,9 @@ def _dlqi_items(
 
 
 def _num_or_text(a: str) -> Any:
+    """An answer as its item score (``2``) or its words (``a_lot``)."""
     try:
-        return cells.number(a)
+        return cells.whole(cells.number(a))
     except ValueError:
         return a
 

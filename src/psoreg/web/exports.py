@@ -54,8 +54,11 @@ def _flatten_visit(row: dict[str, Any]) -> None:
         row[f] = answers[i] if i < len(answers) else None
 
 
-def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
-    """Every table as the user may see it, plus the engine's per-course outcomes."""
+def raw_tables(
+    request: Request, actor: Actor, with_outcomes: bool = True
+) -> dict[str, pd.DataFrame]:
+    """Every table as the user may see it, plus (``with_outcomes``) the engine's per-course
+    outcomes (computing them is the slow part, so a raw table's export skips it)."""
     store, secret = request.app.state.store, request.app.state.secret
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     course_ids: dict[str, str] = {}
@@ -90,7 +93,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
                         if table == "visits":
                             _flatten_visit(row)
                         out[table].append(row)
-        table = outcomes(s)
+        table = outcomes(s) if with_outcomes else pd.DataFrame(columns=["course_id", "patient_id"])
     table = table.copy()
     table["course_id"] = table["course_id"].map(lambda x: course_ids.get(x, x))
     table["patient_id"] = table["patient_id"].map(lambda x: patient_ids.get(x, x))
@@ -128,7 +131,7 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
                 for r in audit.entries(s)
             ]
         return _csv(pd.DataFrame(rows), name)
-    frames = raw_tables(request, actor)
+    frames = raw_tables(request, actor, with_outcomes=name in {"registry.xlsx", "outcomes.csv"})
     if name == "registry.xlsx":
         buf = io.BytesIO()
         write_workbook(frames, buf)
