@@ -9,13 +9,23 @@ README's "Abstracted schema". An empty milestone cell means *not reached or not 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from psoreg.cohort import SCHEMAS, Cohort, course_row, event_row, patient_row, relapse_row
+from psoreg.cohort import (
+    SCHEMAS,
+    Cohort,
+    conform,
+    course_row,
+    empty,
+    event_row,
+    patient_row,
+    relapse_row,
+)
 from psoreg.io import cells
 from psoreg.io.rows import Problems, RowReader
 from psoreg.io.source import ReadOptions, open_table
@@ -92,17 +102,43 @@ def _phenotypes(kind: str | None) -> tuple[str, ...]:
 
 
 class Columns:
-    """Rows of one output table kept column by column (a million rows of dicts would not fit)."""
+    """Rows of one cohort table, kept column by column and packed into typed DataFrame chunks
+    every :attr:`CHUNK` rows, so a million-row file is held compactly while it is read
+    (a million dicts of Python objects would not fit in 2 GiB). Repeated text (regimens,
+    morphologies) is interned: one object per distinct value."""
 
-    def __init__(self, columns: Iterable[str]) -> None:
-        self.data: dict[str, list[Any]] = {c: [] for c in columns}
+    CHUNK = 65_536
+
+    def __init__(self, table: str, unique: Iterable[str] = ()) -> None:
+        self.table = table
+        self.unique = set(unique)
+        self.data: dict[str, list[Any]] = {c: [] for c in SCHEMAS[table]}
+        self.chunks: list[pd.DataFrame] = []
+        self.n = 0
 
     def append(self, row: dict[str, Any]) -> None:
         for c, values in self.data.items():
-            values.append(row.get(c))
+            v = row.get(c)
+            if type(v) is str and c not in self.unique:
+                v = sys.intern(v)
+            values.append(v)
+        self.n += 1
+        if self.n >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.n:
+            self.chunks.append(conform(self.table, pd.DataFrame(self.data)))
+            self.data = {c: [] for c in self.data}
+            self.n = 0
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.data)
+        self._flush()
+        if not self.chunks:
+            return empty(self.table)
+        frame = pd.concat(self.chunks, ignore_index=True)
+        self.chunks = []
+        return frame
 
 
 def read_abstracted(
@@ -126,11 +162,11 @@ def read_abstracted(
     problems.raise_if_any()
 
     patients_seen: dict[str, tuple[int, int]] = {}
-    patients = Columns(SCHEMAS["patients"])
-    courses = Columns(SCHEMAS["courses"])
-    milestones = Columns(SCHEMAS["milestones"])
-    events = Columns(SCHEMAS["events"])
-    relapses = Columns(SCHEMAS["relapses"])
+    patients = Columns("patients", unique=["patient_id"])
+    courses = Columns("courses", unique=["course_id"])
+    milestones = Columns("milestones")
+    events = Columns("events")
+    relapses = Columns("relapses")
     course_rows: dict[str, int] = {}
     recorded_success: dict[str, tuple[int, bool]] = {}
     for row, rec in r.records():

@@ -53,6 +53,8 @@ def is_blank(value: Any) -> bool:
 
 
 def text(value: Any) -> str | None:
+    if type(value) is str:  # the common case, first (a million rows pass here)
+        return value.strip() or None
     if is_blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -64,6 +66,13 @@ def text(value: Any) -> str | None:
 
 def number(value: Any, decimal_comma: bool = False) -> float | None:
     """A finite number (see the module's rules); ``decimal_comma`` reads ``21,4`` as 21.4."""
+    if type(value) is str and not decimal_comma:  # the common case, first
+        s = value.strip()
+        if not s:
+            return None
+        if _NUMBER.fullmatch(s):
+            return float(s)
+        raise ValueError(_number_problem(value, s, decimal_comma))
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -112,6 +121,15 @@ def integer(value: Any, decimal_comma: bool = False) -> int | None:
 
 
 def boolean(value: Any) -> bool | None:
+    if type(value) is str:
+        key = value.strip().lower()
+        if key in TRUE:
+            return True
+        if key in FALSE:
+            return False
+        if not key:
+            return None
+        raise ValueError(f"expected yes or no, got {value!r}")
     if is_blank(value):
         return None
     if isinstance(value, bool):

@@ -132,8 +132,11 @@ class RowReader:
     def cell(
         self, row: int, rec: dict[str, Any], column: str, parse: Callable[[Any], T]
     ) -> T | None:
+        value = rec.get(column)
+        if value is None or value == "":
+            return parse(None)  # a blank cell: the parser's "missing" (None, or () for lists)
         try:
-            return parse(rec.get(column))
+            return parse(value)
         except ValueError as exc:
             self.error(row, column, str(exc))
             return None
