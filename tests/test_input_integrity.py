@@ -169,6 +169,13 @@ def test_text_after_closing_quote(tmp_path: Path) -> None:
     _refused(path, where="row 3, column 'psoriasis_type'")
 
 
+def test_trailing_delimiter_on_every_line_is_fine(tmp_path: Path) -> None:
+    path = _write(tmp_path, "t.csv", "\n".join(line + "," for line in LINES) + "\n")
+    _same_cohort(load(path), load(CASE_SERIES))
+    bad = _write(tmp_path, "b.csv", _with_line(2, LINES[2] + ",x").replace("\n", ",\n", 1))
+    _refused(bad, where="row 3, column '31 (no header)'")
+
+
 def test_duplicated_header_column(tmp_path: Path) -> None:
     header = LINES[0].replace("regimen", "baseline_pasi")
     _refused(_write(tmp_path, "d.csv", _with_line(0, header)), where="column 'baseline_pasi'")
@@ -393,6 +400,7 @@ def test_case_csv_cut_short_row_and_cp1252(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "accepted"),
     [("1,000", False), ("1_4", False), ("NaN", False), ("inf", False), ("21,4", False),
+     ("1e400", False),
      ("12.5", True), ("-3", True), (" 7 ", True), ("1e2", True)],
 )  # fmt: skip
 def test_forms_and_files_parse_numbers_alike(value: str, accepted: bool) -> None:

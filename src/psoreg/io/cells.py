@@ -71,7 +71,7 @@ def number(value: Any, decimal_comma: bool = False) -> float | None:
         if not s:
             return None
         if _NUMBER.fullmatch(s):
-            return float(s)
+            return _finite(float(s), value)
         raise ValueError(_number_problem(value, s, decimal_comma))
     if is_blank(value):
         return None
@@ -86,10 +86,16 @@ def number(value: Any, decimal_comma: bool = False) -> float | None:
         raise ValueError(f"expected a number, got {value!r}")
     s = value.strip()
     if decimal_comma and _COMMA_NUMBER.fullmatch(s):
-        return float(s.replace(",", "."))
+        return _finite(float(s.replace(",", ".")), value)
     if not decimal_comma and _NUMBER.fullmatch(s):
-        return float(s)
+        return _finite(float(s), value)
     raise ValueError(_number_problem(value, s, decimal_comma))
+
+
+def _finite(x: float, value: Any) -> float:
+    if not math.isfinite(x):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return x
 
 
 def _number_problem(value: Any, s: str, decimal_comma: bool) -> str:

@@ -394,6 +394,9 @@ def csv_sheet(stream: IO[str] | io.StringIO, source: str, enc: str, notes: list[
         msg = f"the header is not valid CSV: {exc}"
         raise ImportFailed(source, [RowError(1, None, msg)]) from None
     columns = _header(header_cells, source)
+    # a header written with a trailing delimiter ("a,b,c,") has empty names at the end: rows
+    # may then have that width too (their cells there must be blank)
+    widths = {len(columns), len(header_cells)}
     if delim != ",":
         name = {";": "';'", "\t": "tab"}[delim]
         notes.append(f"{source}: cells separated by {name} (as in the header)")
@@ -425,20 +428,24 @@ def csv_sheet(stream: IO[str] | io.StringIO, source: str, enc: str, notes: list[
                 row += 1
                 if not any(c.strip() for c in cells):
                     continue
-                if len(cells) != len(columns):
+                if len(cells) not in widths:
                     errors.append(_ragged(row, cells, columns))
                     continue
                 rec = {}
-                for name, cell in zip(columns, cells, strict=True):
+                bad = False
+                for k, cell in enumerate(cells):
+                    name = columns[k] if k < len(columns) else ""
                     if not name:
                         if cell.strip():
                             errors.append(
-                                RowError(row, _column_label(columns, len(rec)),
+                                RowError(row, _column_label(columns, k),
                                          f"a value ({cell!r}) under a column with no name")
                             )  # fmt: skip
+                            bad = True
                         continue
                     rec[name] = unescape(cell) if cell[:1] == "'" else cell
-                yield row, rec
+                if not bad:
+                    yield row, rec
         finally:
             stream.close()
 
