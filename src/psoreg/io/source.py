@@ -334,7 +334,8 @@ class _Lines:
 
     def __next__(self) -> str:
         line = next(self.it)
-        self.current.append(line)
+        if len(self.current) < 3:  # enough to locate a bad quote; an unclosed one reads on
+            self.current.append(line)
         return line
 
 
@@ -389,7 +390,7 @@ def csv_sheet(stream: IO[str] | io.StringIO, source: str, enc: str, notes: list[
     reader = csv.reader(lines, delimiter=delim, strict=True)
     try:
         header_cells = next(reader)
-    except csv.Error as exc:
+    except (csv.Error, UnicodeDecodeError) as exc:
         stream.close()
         msg = f"the header is not valid CSV: {exc}"
         raise ImportFailed(source, [RowError(1, None, msg)]) from None
