@@ -207,3 +207,10 @@ def test_hostile_json_case_files(tmp_path_factory, data) -> None:
     path.write_bytes(data)
     exit_0_or_2(["import", str(path), "--library", str(tmp / "lib.json")], "json", cases_app)
     RAN["json"] += 1
+
+
+def test_at_least_500_inputs_ran() -> None:
+    """Counted, not configured: hypothesis really ran ≥ 500 inputs (when the module ran)."""
+    if not all(RAN.values()):
+        pytest.skip("only part of the fuzz module was selected")
+    assert sum(RAN.values()) >= 500, RAN
