@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,11 +137,12 @@ def to_xlsx(tables: dict[str, list[list[Any]]], numbers: bool) -> bytes:
 
 
 def _is_plain_number(v: str) -> bool:
+    """A finite number psoreg reads as such (a workbook cannot hold NaN or infinity)."""
     try:
-        float(v)
+        x = float(v)
     except ValueError:
         return False
-    return "_" not in v and v.strip().lower() not in {"nan", "inf", "-inf", "infinity"}
+    return "_" not in v and math.isfinite(x)
 
 
 # --- mutations -------------------------------------------------------------------------------
@@ -427,9 +429,12 @@ def hostile_xlsx(draw: Any) -> bytes:
         st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 1, 1)),
         st.sampled_from(["=1/0", "=A1*2", "=SUM(A1:A3)", None]),
     )
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     for _ in range(draw(st.integers(0, 4))):
         row = draw(st.lists(value, max_size=len(header) + 1))
-        ws.append([v.replace("\x00", "") if isinstance(v, str) else v for v in row])
+        # a workbook cannot hold control characters: they are not a hostile input of one
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     buf = io.BytesIO()
     try:
         wb.save(buf)
