@@ -120,6 +120,11 @@ def _register_subcommands() -> None:
     app.command("synth")(synth_command)
 
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
+    from psoreg.interop.redcap.cli import redcap_app
+
+    app.add_typer(
+        redcap_app, name="redcap", help="REDCap projects: dictionary, records in and out."
+    )
 
 
 _register_subcommands()
