@@ -194,5 +194,5 @@ def write_registry(
                 if crow is not None:
                     create(table, rec, crow.id)
     if errors:
-        raise ImportFailed(source, sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
+        raise ImportFailed(source, sorted(errors, key=lambda e: e.row or 0))
     return written
