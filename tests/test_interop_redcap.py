@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -399,3 +400,55 @@ def test_export_columns_are_import_ready(demo) -> None:
     assert "pasi_calc" not in cols  # REDCap computes calc fields itself
     assert "phenotype___palmoplantar_pustular" in cols
     assert "name" not in record_columns(identifiers=False)
+
+
+# ------------------------------------------------------------------------ PyCap's API shapes
+
+
+class _Server:
+    """Stands in for a REDCap server (none runs here): every call is bound to the signature of
+    PyCap's own ``redcap.Project`` method first, so a call PyCap would refuse fails here."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        from redcap import Project
+
+        method = getattr(Project, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            bound = inspect.signature(method).bind(self, *args, **kwargs)
+            if name.startswith("import_"):
+                self.stored[name.removeprefix("import_")] = bound.arguments["to_import"]
+                return len(bound.arguments["to_import"])
+            return [
+                {k: "" if x is None else str(x) for k, x in row.items()}
+                for row in self.stored[name.removeprefix("export_")]
+            ]
+
+        return call
+
+
+def test_the_design_and_records_through_pycaps_api(demo, tmp_path) -> None:
+    from psoreg.interop.redcap.api import pull_records, push_design, push_records
+
+    _, records, _, _ = demo
+    server = _Server()
+    push_design(server)
+    assert server.stored["metadata"][0]["field_name"] == "record_id"
+    assert push_records(server, records) == len(export_records(records))
+    back = pull_records(server)
+    assert comparable(back_written(back, tmp_path)) == comparable(records)
+
+
+def back_written(patients, tmp_path):
+    target = _fresh(tmp_path)
+    with target.session() as s:
+        write_registry(s, ACTOR, patients, "api")
+    with target.session() as s:
+        out = read_registry(s)
+    target.close()
+    return out
