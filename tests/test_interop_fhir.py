@@ -264,3 +264,51 @@ def test_everything_is_pseudonymised_for_analysts(client) -> None:
     assert r.status_code == 200, r.text
     assert "Demo Patient" not in r.text and '"P04"' not in r.text
     assert _resources(r.json())[0]["identifier"][0]["value"] == alias
+
+
+def test_an_ehr_bundle_without_psoreg_links() -> None:
+    """A hospital's Bundle: no psoreg identifiers or course links, other medications, other
+    resources. Doses and visits join the course running on their date; the rest is listed."""
+    psoreg_cs = "https://w3id.org/psoreg/fhir/CodeSystem/psoreg"
+    pat = {"resourceType": "Patient", "id": "ehr-1", "gender": "female", "birthDate": "1980-02-03",
+           "name": [{"family": "Tan", "given": ["Mei"]}]}  # fmt: skip
+    subject = {"reference": "Patient/ehr-1"}
+    ustekinumab = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L04AC05"}]}
+    entries = [
+        pat,
+        {"resourceType": "MedicationStatement", "id": "ms-1", "status": "active",
+         "medicationCodeableConcept": ustekinumab, "subject": subject,
+         "effectivePeriod": {"start": "2024-01-08"}},
+        {"resourceType": "MedicationStatement", "id": "ms-2", "status": "active",
+         "medicationCodeableConcept": {"text": "metformin"}, "subject": subject},
+        {"resourceType": "MedicationAdministration", "id": "ma-1", "status": "completed",
+         "medicationCodeableConcept": {"text": "Stelara"}, "subject": subject,
+         "effectiveDateTime": "2024-02-05T10:00:00+08:00",
+         "dosage": {"dose": {"value": 45, "unit": "mg", "system": "http://unitsofmeasure.org",
+                             "code": "mg"}}},
+        {"resourceType": "Encounter", "id": "enc-1", "status": "finished",
+         "class": {"code": "AMB"}, "subject": subject, "period": {"start": "2024-01-08"}},
+        {"resourceType": "Encounter", "id": "enc-2", "status": "finished",
+         "class": {"code": "AMB"}, "subject": subject, "period": {"start": "2023-05-01"}},
+        {"resourceType": "Observation", "id": "obs-1", "status": "final",
+         "code": {"coding": [{"system": psoreg_cs, "code": "pasi"}]}, "subject": subject,
+         "encounter": {"reference": "Encounter/enc-1"},
+         "valueQuantity": {"value": 18.5}},
+        {"resourceType": "AllergyIntolerance", "id": "al-1", "patient": subject},
+    ]  # fmt: skip
+    b = {"resourceType": "Bundle", "type": "collection",
+         "entry": [{"fullUrl": f"http://ehr.example/fhir/{r['resourceType']}/{r['id']}",
+                    "resource": r} for r in entries]}  # fmt: skip
+    got = read_bundle(b, "ehr.json")
+    (p,) = got.patients
+    assert p.patient.values["patient_id"] == "ehr-1"
+    assert p.patient.values["name"] == "Mei Tan" and p.patient.values["sex"] == "F"
+    (course,) = p.courses
+    assert course.course.values["drug"] == "ustekinumab"
+    assert [d.values["dose_mg"] for d in course.doses] == [45]
+    assert [v.values for v in course.visits] == [{"date": "2024-01-08", "pasi": 18.5}]
+    assert got.skipped == {
+        "MedicationStatement metformin": 1,
+        "Encounter (no psoreg score)": 1,
+        "AllergyIntolerance": 1,
+    }

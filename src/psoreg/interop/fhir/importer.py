@@ -28,6 +28,7 @@ from psoreg.interop.fhir.mapping import (
 )
 from psoreg.interop.records import CourseRecords, PatientRecords, Rec
 
+SCORES = ("pasi", "bsa", "dlqi", "pga")
 SEX = {"male": "M", "female": "F", "other": "other", "unknown": "unknown"}
 HELD = {
     "Patient",
@@ -120,21 +121,49 @@ class _Reader:
         return Rec(values, None, {k: self.path(r, p) for k, p in paths.items()}, self.source)
 
 
+def _drug_name(med: dict[str, Any]) -> str | None:
+    """The catalogue's name of a medication concept (by text, display or ATC), or None."""
+    from psoreg.catalogue import get_drug
+
+    atc = {c.get("code") for c in med.get("coding", [])}
+    by_atc = next((d.name for d in all_drugs() if d.atc in atc), None)
+    for name in [med.get("text"), *(c.get("display") for c in med.get("coding", []))]:
+        if name:
+            try:
+                return get_drug(name).name
+            except ValueError:
+                continue
+    return by_atc
+
+
 def read_bundle(data: dict[str, Any], source: str) -> Read:
-    """psoreg's records in a FHIR Bundle; ImportFailed names every problem's entry and path."""
+    """psoreg's records in a FHIR Bundle; ImportFailed names every problem's entry and path.
+
+    psoreg's own Bundles link doses, visits and events to their course; an EHR's may not, and
+    then a dose joins the same patient's course of the same drug running on its date, a visit
+    (an Encounter with a PASI, BSA, DLQI or PGA Observation) or an event the course running on
+    its date (or the first course, for a visit before any: its baseline), as the visit-level
+    import does. Medications that are not in psoreg's catalogue are skipped and listed.
+    """
     validate_bundle(data, source)
     rd = _Reader(data, source)
     patients: dict[int, PatientRecords] = {}
     for r in rd.of_type("Patient"):
         patients[id(r)] = PatientRecords(_patient(rd, r))
     courses: dict[int, CourseRecords] = {}
+    owner_of: dict[int, PatientRecords] = {}
     for r in rd.of_type("MedicationStatement"):
         owner = rd.resolve(r.get("subject"))
         if owner is None or id(owner) not in patients:
             rd.error(r, "subject", "does not refer to a Patient in this Bundle")
             continue
+        med = r.get("medicationCodeableConcept") or {}
+        if _drug_name(med) is None:
+            rd.skipped[f"MedicationStatement {med.get('text') or 'not a biologic'}"] += 1
+            continue
         courses[id(r)] = CourseRecords(_course(rd, r))
         patients[id(owner)].courses.append(courses[id(r)])
+        owner_of[id(courses[id(r)])] = patients[id(owner)]
 
     def course_of(r: dict[str, Any], ref: dict[str, Any] | None, p: str) -> CourseRecords | None:
         target = rd.resolve(ref)
@@ -143,24 +172,61 @@ def read_bundle(data: dict[str, Any], source: str) -> Read:
             return None
         return courses[id(target)]
 
-    def course_ext(r: dict[str, Any]) -> CourseRecords | None:
+    def running(r: dict[str, Any], when: str | None, drug: str | None = None) -> Any:
+        """The subject's course running on ``when`` (of ``drug``), else None."""
+        owner = rd.resolve(r.get("subject") or r.get("patient"))
+        if owner is None or id(owner) not in patients or not when:
+            return None
+        own = sorted(
+            (c for c in patients[id(owner)].courses if c.course.values.get("start_date")),
+            key=lambda c: c.course.values["start_date"],
+        )
+        if drug is not None:
+            own = [c for c in own if c.course.values.get("drug") == drug]
+        day = when[:10]
+        started = [c for c in own if c.course.values["start_date"] <= day]
+        if drug is not None:
+            started = [c for c in started if (c.course.values.get("stop_date") or "9999") >= day]
+            return started[-1] if started else None
+        return started[-1] if started else (own[0] if own else None)
+
+    def linked(r: dict[str, Any], when: str | None, drug: str | None = None) -> Any:
         found = _ext(r, "course")
-        return course_of(r, found[0].get("valueReference") if found else None, "extension")
+        if found:
+            return course_of(r, found[0].get("valueReference"), "extension")
+        return running(r, when, drug)
 
     for r in rd.of_type("MedicationAdministration"):
-        c = course_ext(r)
-        if c is not None:
+        med = r.get("medicationCodeableConcept") or {}
+        drug = _drug_name(med)
+        c = linked(r, r.get("effectiveDateTime"), drug) if drug else None
+        if c is None:
+            rd.skipped["MedicationAdministration (no psoreg course on its date)"] += 1
+        else:
             c.doses.append(_dose(rd, r))
+    scored = {
+        id(rd.resolve(o.get("encounter")))
+        for o in rd.of_type("Observation")
+        if any(has_code(o.get("code"), n) for n in SCORES)
+    }
     visits: dict[int, Rec] = {}
     for r in rd.of_type("Encounter"):
-        c = course_ext(r)
-        if c is not None:
-            start = (r.get("period") or {}).get("start")
-            visits[id(r)] = rd.rec(r, {"date": _date(start)}, {"date": "period.start"})
-            c.visits.append(visits[id(r)])
+        start = (r.get("period") or {}).get("start")
+        c = linked(r, start) if _ext(r, "course") or id(r) in scored else None
+        if c is None:
+            if not _ext(r, "course"):
+                rd.skipped["Encounter (no psoreg score)"] += 1
+            continue
+        visits[id(r)] = rd.rec(r, {"date": _date(start)}, {"date": "period.start"})
+        c.visits.append(visits[id(r)])
     for r in rd.of_type("AdverseEvent"):
         suspects = r.get("suspectEntity") or [{}]
-        c = course_of(r, suspects[0].get("instance"), "suspectEntity[0].instance")
+        if suspects[0].get("instance"):
+            c = course_of(r, suspects[0].get("instance"), "suspectEntity[0].instance")
+        else:
+            c = running(r, r.get("date"))
+            if c is None:
+                rd.error(r, "suspectEntity", "no course of this patient was running on its date")
         if c is not None:
             c.events.append(_event(rd, r))
     for r in rd.of_type("Condition"):
@@ -240,11 +306,7 @@ def _condition(rd: _Reader, r: dict[str, Any], patient: Rec) -> None:
 
 def _course(rd: _Reader, r: dict[str, Any]) -> Rec:
     ids = {i.get("system"): i.get("value") for i in r.get("identifier", [])}
-    med = r.get("medicationCodeableConcept") or {}
-    drug = med.get("text")
-    if not drug:
-        atc = {c.get("code") for c in med.get("coding", [])}
-        drug = next((d.name for d in all_drugs() if d.atc in atc), None)
+    drug = _drug_name(r.get("medicationCodeableConcept") or {})
     period = r.get("effectivePeriod") or {}
     reasons = r.get("statusReason") or []
     values = {
@@ -337,7 +399,7 @@ def _observation(
         c.relapses.append(rd.rec(r, values, paths))
         return
     visit = visits.get(id(rd.resolve(r.get("encounter"))))
-    name = next((n for n in ("pasi", "bsa", "dlqi", "pga") if has_code(code, n)), None)
+    name = next((n for n in SCORES if has_code(code, n)), None)
     if visit is None or name is None:
         rd.skipped[f"Observation {psoreg_code(code) or (code or {}).get('text') or ''}"] += 1
         return

@@ -41,4 +41,4 @@ def push_records(project: Any, patients: Sequence[PatientRecords], identifiers: 
 def pull_records(project: Any, source: str = "REDCap API") -> list[PatientRecords]:
     """The project's flat records as psoreg records (ImportFailed names row and column)."""
     rows = project.export_records(format_type="json", raw_or_label="raw", record_type="flat")
-    return read_records(rows, source, read_dictionary(project.export_metadata()))
+    return read_records(rows, source, read_dictionary(project.export_metadata(), source))

@@ -26,6 +26,21 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None
         w.writerows(rows)
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """A CSV/XLSX file's rows (psoreg's table reader), or ImportFailed saying why not."""
+    import pandas as pd
+
+    from psoreg.errors import RowError
+    from psoreg.io.rows import read_table
+
+    if not path.is_file():
+        raise ImportFailed(str(path), [RowError(None, None, "no such file")])
+    try:
+        return read_table(path).to_dict("records")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ImportFailed(str(path), [RowError(None, None, f"cannot read it: {exc}")]) from None
+
+
 def sibling(path: Path, suffix: str) -> Path:
     return path.with_name(f"{path.stem}.{suffix}.csv")
 
@@ -98,13 +113,12 @@ def import_(
     """Import a REDCap flat export: every row validated, nothing kept unless all is right."""
     from psoreg.interop.records import write_registry
     from psoreg.interop.redcap.records import read_dictionary, read_records
-    from psoreg.io.rows import read_table
 
     try:
         site = None
         if dictionary_path is not None:
-            site = read_dictionary(read_table(dictionary_path).to_dict("records"))
-        rows = read_table(records).to_dict("records")
+            site = read_dictionary(_rows(dictionary_path), str(dictionary_path))
+        rows = _rows(records)
         patients = read_records(rows, str(records), site)
         store = open_registry(db, data)
         try:

@@ -200,8 +200,27 @@ class _Decoder:
         raise ValueError(f"got {cell!r}; expected 1 (checked) or 0 (unchecked)")
 
 
-def read_dictionary(rows: Sequence[dict[str, str]]) -> dict[str, list[tuple[str, str]]]:
+def read_dictionary(
+    rows: Sequence[dict[str, str]], source: str = "dictionary"
+) -> dict[str, list[tuple[str, str]]]:
     """A site's data dictionary (file headers or API keys) -> field -> its choices."""
+    header = [str(c).strip().lower() for c in (rows[0] if rows else {})]
+    known = (
+        [h.lower() for h in design.DICTIONARY_HEADERS],
+        list(design.METADATA_KEYS),
+    )
+    if header not in known:
+        raise ImportFailed(
+            source,
+            [
+                RowError(
+                    None,
+                    None,
+                    "not a REDCap data dictionary (expected its 18 columns, "
+                    "'Variable / Field Name' … 'Field Annotation')",
+                )
+            ],  # fmt: skip
+        )
     out: dict[str, list[tuple[str, str]]] = {}
     for r in rows:
         values = list(r.values())
@@ -228,9 +247,22 @@ def read_records(
         for col in f.export_columns():
             column_field[col] = (f, col.split("___", 1)[1] if "___" in col else None)
     forms = design.form_labels()
+    if "variable / field name" in columns or "field_name" in columns:
+        raise ImportFailed(
+            source, [RowError(None, None, "this is a data dictionary, not a records export")]
+        )
     for key in ("record_id", "redcap_event_name"):
         if key not in columns:
-            errors.append(RowError(None, key, "required column is missing"))
+            errors.append(
+                RowError(
+                    None,
+                    key,
+                    "required column is missing (export the longitudinal project with "
+                    "variable names, not labels, as column headers)",
+                )
+            )
+    if errors:
+        raise ImportFailed(source, errors)
     for col in columns:
         if col in column_field or col in RECORD_KEYS or col in IGNORED_COLUMNS:
             continue
@@ -286,7 +318,7 @@ def read_records(
                     f"{', '.join(event.repeating) or 'none'}",
                 )
                 continue
-            inst = cell.get("redcap_repeat_instance", "")
+            inst = cell.get("redcap_repeat_instance", "").removesuffix(".0")  # from a sheet
             if not inst.isdigit() or int(inst) < 1:
                 err("redcap_repeat_instance", f"got {inst!r}; expected an instance number 1, 2, …")
                 continue
