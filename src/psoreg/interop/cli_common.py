@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from psoreg.errors import ImportFailed
-from psoreg.store.service import Actor
 
 err = Console(stderr=True)
 out = Console()
@@ -32,8 +31,10 @@ def open_registry(db: str | None, data: Path | None) -> Any:
     return open_store(db or default_url(data or data_dir()))
 
 
-def cli_actor(what: str) -> Actor:
-    """The command-line user, named in the audit trail (``cli:<login>``)."""
+def cli_actor() -> Any:
+    """The command-line user, named in the audit trail (``cli:<login>``), with admin rights."""
+    from psoreg.store.service import Actor
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -100,9 +100,7 @@ def import_(
         try:
             with store.session() as s:
                 names = ", ".join(p.name for p in files)
-                written = write_registry(
-                    s, cli_actor("fhir"), patients, names, f"FHIR import {names}"
-                )
+                written = write_registry(s, cli_actor(), patients, names, f"FHIR import {names}")
         finally:
             store.close()
     except ImportFailed as exc:

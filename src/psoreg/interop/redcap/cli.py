@@ -124,7 +124,7 @@ def import_(
         try:
             with store.session() as s:
                 written = write_registry(
-                    s, cli_actor("redcap"), patients, str(records), f"REDCap import {records.name}"
+                    s, cli_actor(), patients, str(records), f"REDCap import {records.name}"
                 )
         finally:
             store.close()
