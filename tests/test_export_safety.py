@@ -190,6 +190,11 @@ def test_structured_fields_are_columns_not_reprs(hostile_app) -> None:
     grid = visits.dropna(subset=["head_erythema"])
     assert len(grid) == 1 and grid.iloc[0]["trunk_area_percent"] == 35
     assert not visits.astype(str).apply(lambda c: c.str.contains(r"[{\[]")).any().any()
+    with TestClient(hostile_app) as client:
+        login(client, "clinician")
+        events = pd.read_csv(io.StringIO(client.get("/export/events.csv").text), dtype=str)
+    assert "naranjo" not in events and "naranjo_previous_reports" in events
+    assert not events.fillna("").apply(lambda c: c.str.contains(r"^[{\[]")).any().any()
 
 
 # --- the command line ------------------------------------------------------------------------

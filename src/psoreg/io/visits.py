@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from psoreg.cases.naranjo import NARANJO_ITEMS, NaranjoAssessment
+from psoreg.cases.who_umc import WHO_UMC_QUESTIONS, WhoUmcAssessment
 from psoreg.cohort import Cohort, course_row, event_row, patient_row, relapse_row
 from psoreg.errors import ImportFailed, InvalidValue, RowError
 from psoreg.io import cells
@@ -84,12 +87,13 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pasi": "PASI total 0–72 (or the components)",
         **{c: "PASI component" for c in PASI_COMPONENTS},
         "bsa": "body surface area, %",
-        "dlqi": "DLQI total 0–30",
-        "pga": "PGA 0–5",
+        "dlqi": "DLQI total 0–30 (or the answers)",
         **{
-            f"dlqi_{n}": f"DLQI item {n} answer (the total is scored by the Cardiff rules)"
+            f"dlqi_{n}": f"DLQI item {n}: very_much, a_lot, a_little, not_at_all, not_relevant"
+            + (" (item 7: yes instead of very_much)" if n == 7 else "")
             for n in range(1, 11)
         },
+        "pga": "PGA 0–5",
     },
     "events": {
         "course": "course id (required)",
@@ -103,6 +107,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "drug_continued": "yes/no",
         "description": "free text",
         "patient": "patient id (checked against the course's)",
+        **{
+            f"naranjo_{i.key}": f"Naranjo item {i.number}: yes, no or unknown"
+            for i in NARANJO_ITEMS
+        },
+        **{f"who_umc_{k}": f"WHO-UMC: {allowed}" for k, (_, allowed) in WHO_UMC_QUESTIONS.items()},
     },
     "doses": {
         "course": "course id (required)",
@@ -600,20 +609,21 @@ def _read_assessments(
 def _dlqi_items(
     r: RowReader, row: int, rec: dict[str, Any], cols: list[str], total: int | float | None
 ) -> int | float | None:
-    """The DLQI total from the questionnaire's 10 answers, checked against a given total."""
+    """The DLQI total from the questionnaire's 10 answers (Cardiff rules: two or more
+    unanswered leave it unscored, which is refused, as in the registry's form), checked against
+    a total given beside it. Answers are words (``a_lot``) or item scores (``2``)."""
     answers = [r.cell(row, rec, c, cells.text) for c in cols]
     if all(a is None for a in answers):
         return total
     try:
         result = score_dlqi([None if a is None else _num_or_text(a) for a in answers])
     except InvalidValue as exc:
-        col = exc.field.replace("dlqi.", "dlqi_") if exc.field.startswith("dlqi.") else "dlqi"
+        col = exc.field.replace("dlqi.q", "dlqi_") if exc.field.startswith("dlqi.") else "dlqi"
         r.error(row, col, f"got {exc.value!r}; expected {exc.allowed}")
         return None
     if result.total is None:
-        if total is not None:
-            r.error(row, "dlqi", f"{total:g} given, but the answers are {result.reason}")
-        return total
+        r.error(row, "dlqi_1", result.reason or "not scored")
+        return None
     if total is not None and total != result.total:
         r.error(row, "dlqi", f"total {total:g} differs from the answers' {result.total}")
     return result.total
@@ -662,12 +672,32 @@ def _read_per_course(
     return out
 
 
+def _causality(r: RowReader, row: int, rec: dict) -> None:
+    """Naranjo and WHO-UMC answers, checked item by item (the outcome engine does not use them)."""
+    for prefix, model in (("naranjo_", NaranjoAssessment), ("who_umc_", WhoUmcAssessment)):
+        given = {
+            k.removeprefix(prefix): cells.text(v)
+            for k, v in rec.items()
+            if k.startswith(prefix) and cells.text(v) is not None
+        }
+        if not given:
+            continue
+        try:
+            model(**given)
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = f"{prefix}{e['loc'][0]}" if e["loc"] else prefix.rstrip("_")
+                msg = str(e["msg"]).removeprefix("Value error, ").split(": ", 1)[-1]
+                r.error(row, field, msg)
+
+
 def _event(r: RowReader, row: int, rec: dict, course: CourseInfo) -> dict | None:
     d = _day(r, row, rec, "date")
     week = _when(r, row, rec, course, d)
     if d is not None and course[1] is not None and d < course[1]:
         r.error(row, "date", f"{d} is before the course start {course[1]}")
         return None
+    _causality(r, row, rec)
     ev = r.model(
         row,
         Event,

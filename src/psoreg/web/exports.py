@@ -24,12 +24,20 @@ from psoreg.store import audit
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.service import COLUMNS, Actor
-from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, weeks_between
+from psoreg.store.validate import (
+    DLQI_FIELDS,
+    NARANJO_FIELDS,
+    PASI_FIELDS,
+    WHO_UMC_FIELDS,
+    weeks_between,
+)
 from psoreg.web.present import Lens
 
 TABLES = ("patients", "courses", "visits", "doses", "events", "relapses", "outcomes")
 IDENTIFYING = ("name", "hospital_number", "birth_date")
-_STRUCTURED = ("pasi_components", "dlqi_answers")
+_STRUCTURED = ("pasi_components", "dlqi_answers", "naranjo", "who_umc")
+#: structured fields and the columns they are exported as
+_FLAT = {"visits": (*PASI_FIELDS, *DLQI_FIELDS), "events": (*NARANJO_FIELDS, *WHO_UMC_FIELDS)}
 
 
 def _columns(table: str, identified: bool) -> list[str]:
@@ -40,8 +48,7 @@ def _columns(table: str, identified: bool) -> list[str]:
     if table == "courses":
         return ["course_id", "patient_id", *(c for c in COLUMNS["courses"] if c != "course_id")]
     fields = [c for c in COLUMNS[table] if c not in _STRUCTURED]
-    extra = [*PASI_FIELDS, *DLQI_FIELDS] if table == "visits" else []
-    return ["course_id", "patient_id", *fields, "week", *extra]
+    return ["course_id", "patient_id", *fields, "week", *_FLAT.get(table, ())]
 
 
 def _flatten_visit(row: dict[str, Any]) -> None:
@@ -52,6 +59,14 @@ def _flatten_visit(row: dict[str, Any]) -> None:
         row[f] = comps.get(f)
     for i, f in enumerate(DLQI_FIELDS):
         row[f] = answers[i] if i < len(answers) else None
+
+
+def _flatten_event(row: dict[str, Any]) -> None:
+    """The causality answers (Naranjo, WHO-UMC) as one column per item."""
+    for column, fields in (("naranjo", NARANJO_FIELDS), ("who_umc", WHO_UMC_FIELDS)):
+        answers = row.pop(column, None) or {}
+        for f in fields:
+            row[f] = answers.get(f.removeprefix(f"{column}_"))
 
 
 def raw_tables(
@@ -92,6 +107,8 @@ def raw_tables(
                         row["date"] = lens.date(r.date)
                         if table == "visits":
                             _flatten_visit(row)
+                        elif table == "events":
+                            _flatten_event(row)
                         out[table].append(row)
         table = outcomes(s) if with_outcomes else pd.DataFrame(columns=["course_id", "patient_id"])
     table = table.copy()
