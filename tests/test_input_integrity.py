@@ -300,9 +300,11 @@ def test_assessments_without_pasi_column(tmp_path: Path) -> None:
 def test_duplicate_course_week_visits(tmp_path: Path) -> None:
     path = _visits(tmp_path)
     f = path / "assessments.csv"
-    lines = f.read_text().splitlines()
-    lines.insert(4, "C01,,12,,5" + "," * 17)  # week 12 again, PASI 5 instead of 4
-    f.write_text("\n".join(lines) + "\n")
+    df = pd.read_csv(f, dtype=str, keep_default_na=False)
+    again = df.iloc[[2]].copy()  # C01 week 12 again, PASI 5 instead of 4
+    assert (again["course"].iloc[0], again["week"].iloc[0]) == ("C01", "12")
+    again["pasi"] = "5"
+    pd.concat([df.iloc[:3], again, df.iloc[3:]]).to_csv(f, index=False)
     err = _refused(path, where="row 5, column 'assessments.week'", command="outcomes")
     assert "already has a visit at week 12 (row 4)" in err
 
