@@ -458,11 +458,15 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Seed demo data and accounts into an empty database.")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (default: the number of CPU cores; 1 = in-process)."
+        ),
+    ] = None,
 ) -> None:
     """Run the registry web application (see docs/web.md)."""
-    import uvicorn
-
-    from psoreg.web.run import build
+    from psoreg.web.run import build, run_server
 
     started = build(db, data, demo)
     out.print(f"psoreg registry at [bold]http://{host}:{port}/[/bold]  (database: {started.url})")
@@ -472,4 +476,4 @@ def serve(
         out.print(f"Log in as [bold]{name}[/bold] / {pw}  ({role})")
     if not started.demo_users:
         out.print("Log in with your account.")
-    uvicorn.run(started.app, host=host, port=port, log_level="warning")
+    run_server(started, host, port, workers)
