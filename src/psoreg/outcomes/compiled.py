@@ -24,6 +24,7 @@ The data are bound by name: the query reads the tables ``psoreg_courses``, ``pso
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -303,10 +304,8 @@ def run_compiled(
         result = con.sql(c.sql).to_arrow_table()
     finally:
         for name in names:
-            try:
+            with contextlib.suppress(Exception):  # nothing to unregister after a failed register
                 con.unregister(name)
-            except Exception:  # noqa: BLE001 - nothing to unregister after a failed register
-                pass
     return to_pandas(result, c.columns)
 
 
@@ -336,10 +335,8 @@ def to_pandas(table: pa.Table, columns: tuple[tuple[str, str], ...]) -> pd.DataF
         elif kind == "string":
             s = s.astype(object)
         else:
-            try:
+            with contextlib.suppress(TypeError, ValueError):  # as Ibis: keep what cannot convert
                 s = s.astype(kind)
-            except (TypeError, ValueError):
-                pass
         out[name] = s
     return pd.DataFrame(out)
 

@@ -57,7 +57,7 @@ def _ids(
     """The ids the user sees for every patient and course, without loading their records."""
     pids = dict(s.execute(select(PatientRow.id, PatientRow.patient_id)).all())
     lenses = {pk: Lens(actor, secret, pid) for pk, pid in pids.items()}
-    for pk, lens in lenses.items():
+    for lens in lenses.values():
         patient_ids[lens.patient_id] = lens.pid()
     index: dict[int, int] = {}
     q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(

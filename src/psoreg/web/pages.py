@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from urllib.parse import urlencode
-
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psoreg.store.models import CourseOutcomeRow, CourseRow, PatientRow
 from psoreg.outcomes.compiled import outcomes_version
+from psoreg.store.models import CourseOutcomeRow, CourseRow, PatientRow
 from psoreg.store.outcome_table import FLAGS, plain, read_outcomes, session_options
 from psoreg.web.present import Lens, patient_summary
 
