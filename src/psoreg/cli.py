@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from psoreg.errors import ImportFailed, InvalidValue
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 app = typer.Typer(
     name="psoreg",
@@ -115,7 +117,7 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
-    from psoreg.synth import synth_command
+    from psoreg.synth_cli import synth_command
 
     app.command("synth")(synth_command)
 
@@ -270,6 +272,8 @@ def _outcomes_parquet(
     except (ScaleError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
+    import pandas as pd
+
     from psoreg.outcomes.run import OutcomeResult
 
     prov = out_file.with_name(out_file.name + ".definitions.json")

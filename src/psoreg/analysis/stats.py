@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 QuantileMethod = Literal["type6", "type7", "type2"]
 
@@ -142,6 +141,8 @@ def correlation(
     ya = np.array([float(b) for _, b in pairs])  # type: ignore[arg-type]
     if np.ptp(xa) == 0 or np.ptp(ya) == 0:
         return Correlation(label, n, None, None)
+    from scipy import stats as sps  # imported on first use: it costs ~0.3 s
+
     res = sps.spearmanr(xa, ya) if method == "spearman" else sps.pearsonr(xa, ya)
     return Correlation(label, n, float(res.statistic), float(res.pvalue))
 

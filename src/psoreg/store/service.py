@@ -205,11 +205,17 @@ def _lock_patient(session: Session, pk: int) -> None:
         session.execute(select(PatientRow.id).where(PatientRow.id == pk).with_for_update())
 
 
-def _insert(session: Session, table: str, row: Base, values: dict[str, Any]) -> None:
-    """Add ``row``; a unique key taken meanwhile by a concurrent writer is a FieldError."""
+def _insert(session: Session, table: str, row: Any, values: dict[str, Any], parent: Any) -> None:
+    """Add ``row`` under ``parent``; a unique key taken meanwhile by a concurrent writer is a
+    FieldError (the insert runs in a savepoint, so the session stays usable)."""
+    session.flush()
     try:
         with session.begin_nested():
             session.add(row)
+            if table == "courses":
+                row.patient = parent
+            elif table != "patients":
+                row.course = parent
             session.flush()
     except IntegrityError:
         key = {"patients": "patient_id", "courses": "course_id"}.get(table)
@@ -242,11 +248,7 @@ def create(
     _unique(session, table, values, None)
     model = CLINICAL_TABLES[table]
     row = model(**{k: values.get(k) for k in COLUMNS[table] if k in values})
-    if table == "courses":
-        row.patient = parent
-    elif table != "patients":
-        row.course = parent
-    _insert(session, table, row, values)
+    _insert(session, table, row, values, parent)
     audit.record(
         session,
         username=actor.username,
