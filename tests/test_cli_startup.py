@@ -23,7 +23,8 @@ try:
     app(sys.argv[1:], prog_name="psoreg")
 except SystemExit as exc:
     assert exc.code in (0, None), exc.code
-print("LOADED", ",".join(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[0].split(",")))))
+watch = set(sys.argv[0].split(","))
+print("LOADED", ",".join(sorted({m.split(".")[0] for m in sys.modules} & watch)))
 """
 
 

@@ -32,7 +32,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class PgServer:
     """A throw-away PostgreSQL server on a Unix socket in its own folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 50) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="psoreg-pg-"))
         self.data = self.root / "data"
         self._ids = itertools.count(1)
@@ -42,7 +42,7 @@ class PgServer:
         subprocess.run(
             _as_postgres(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres"]), **run
         )
-        opts = f"-k {self.root} -c listen_addresses='' -F -c max_connections=50"
+        opts = f"-k {self.root} -c listen_addresses='' -F -c max_connections={max_connections}"
         log = self.root / "server.log"
         subprocess.run(
             _as_postgres(

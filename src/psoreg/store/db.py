@@ -124,7 +124,8 @@ class Store:
 
     def __post_init__(self) -> None:
         # one writer at a time per process on SQLite; other processes wait in busy_timeout
-        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
+        self._group: Any = None
 
     @property
     def dialect(self) -> str:
@@ -157,9 +158,15 @@ class Store:
     def write(self, work: Callable[[Session], T], attempts: int = WRITE_ATTEMPTS) -> T:
         """Run ``work(session)`` in a writing session and commit; retry it with exponential
         backoff (50 ms, 100 ms, ... with jitter) when the database reports a lock timeout,
-        a deadlock or a serialisation failure. Other errors propagate at once."""
+        a deadlock or a serialisation failure. Other errors propagate at once.
+
+        On SQLite, concurrent calls of one process are committed together by its writer thread
+        (:mod:`psoreg.store.group_commit`), each unit in its own savepoint.
+        """
         for attempt in range(attempts):
             try:
+                if self._write_lock is not None:
+                    return self._group_writer().submit(work)
                 with self.session() as s:
                     return work(s)
             except DBAPIError as exc:
@@ -167,6 +174,13 @@ class Store:
                     raise
                 time.sleep(0.05 * 2**attempt * (0.5 + random.random()))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _group_writer(self) -> Any:
+        if self._group is None:
+            from psoreg.store.group_commit import GroupWriter
+
+            self._group = GroupWriter(self)
+        return self._group
 
     def close(self) -> None:
         self.engine.dispose()

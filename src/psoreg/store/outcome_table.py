@@ -252,11 +252,18 @@ def read_outcomes(session: Session, patient_pks: Iterable[int] | None = None) ->
     """Stored outcomes of these patients (all when None), one row per course sorted by
     ``course_id``, with the engine's columns and types. Courses without a current row are
     computed now (and not written: a read never writes)."""
-    from psoreg.outcomes.compiled import compiled, outcomes_version, to_pandas
+    from psoreg.outcomes.compiled import compiled, to_pandas
 
-    options = session_options(session)
-    version = outcomes_version(options)
-    c = compiled(options)
+    c = compiled(session_options(session))
+    return to_pandas(_arrow(outcome_records(session, patient_pks), c.columns), c.columns)
+
+
+def outcome_records(session: Session, patient_pks: Iterable[int] | None = None) -> list[dict]:
+    """As :func:`read_outcomes`, as plain dicts (null as None): what a page needs, without
+    building a DataFrame."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
     q = select(
         CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
     )
@@ -278,7 +285,7 @@ def read_outcomes(session: Session, patient_pks: Iterable[int] | None = None) ->
         fresh = compute(session, sorted(missing))
         records += [{k: plain(v) for k, v in r.items()} for r in fresh.to_dict("records")]
     records.sort(key=lambda r: r["course_id"])
-    return to_pandas(_arrow(records, c.columns), c.columns)
+    return records
 
 
 _PA_TYPES = {"string": "string", "float64": "float64", "boolean": "bool_", "int64": "int64"}

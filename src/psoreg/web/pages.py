@@ -16,6 +16,7 @@ from psoreg.store import audit, service
 from psoreg.store.errors import Conflict, FieldError, Forbidden
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.models import CourseRow, PatientRow, User
+from psoreg.store.outcome_table import outcome_records
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
@@ -27,7 +28,6 @@ from psoreg.web.present import (
     OUTCOME_FLAGS,
     Lens,
     course_view,
-    outcome_rows,
     patient_summary,
 )
 from psoreg.web.security import check_csrf
@@ -128,7 +128,7 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
         if not found:
             raise service.NotFound(f"no patient {pk}")
         p = found[0]
-        table = outcome_rows(outcomes(s, [pk]))
+        table = {r["course_id"]: r for r in outcome_records(s, [pk])}
         lens = Lens(actor, secret_of(request), p.patient_id)
         patient = patient_summary(p, lens)
         courses = [
