@@ -345,7 +345,7 @@ class Result:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
+    statuses: dict[int | str, int] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
@@ -375,6 +375,9 @@ async def load(
     """``clients`` connections requesting ``paths()`` for ``seconds`` (after logging in)."""
     conns = [Conn(port) for _ in range(clients)]
     await asyncio.gather(*(c.login(user) for c in conns))
+    # reconnect after the logins: a connection idle while the others log in may have been
+    # closed by the server's keep-alive timeout
+    await asyncio.gather(*(c.close() for c in conns))
     res = Result(name, clients, seconds)
     deadline = time.perf_counter() + seconds
 
@@ -383,8 +386,9 @@ async def load(
             t0 = time.perf_counter()
             try:
                 status, _ = await c.request("GET", paths())
-            except (OSError, ConnectionError, asyncio.IncompleteReadError):
+            except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
                 res.errors += 1
+                res.statuses[type(exc).__name__] = res.statuses.get(type(exc).__name__, 0) + 1
                 await c.close()
                 continue
             res.statuses[status] = res.statuses.get(status, 0) + 1

@@ -131,6 +131,11 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def read_engine(self) -> Any:
+        """The engine for reading only (a deferred transaction on SQLite: no write lock)."""
+        return self.engine.execution_options(psoreg_begin="DEFERRED")
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A writing session, committed on success and rolled back on error.

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.sessions import SessionMiddleware
@@ -44,12 +45,14 @@ def current_actor(request: Request) -> Actor:
     uid = request.session.get("uid")
     if uid is None:
         raise NotLoggedIn()
-    with store_of(request).reader() as s:
-        user = s.get(User, uid)
-        if user is None or not user.active:
-            request.session.clear()
-            raise NotLoggedIn()
-        actor = Actor(user.username, user.role)
+    with store_of(request).read_engine.connect() as c:  # one row: no ORM session needed
+        user = c.execute(
+            select(User.username, User.role, User.active).where(User.id == uid)
+        ).first()
+    if user is None or not user.active:
+        request.session.clear()
+        raise NotLoggedIn()
+    actor = Actor(user.username, user.role)
     request.state.actor = actor
     return actor
 
