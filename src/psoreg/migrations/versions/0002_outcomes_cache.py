@@ -1,7 +1,7 @@
 """Materialised per-course outcomes (``course_outcomes``), refreshed with every write.
 
 Revision ID: 0002_outcomes_cache
-Revises: 0001
+Revises: 0002_interop
 
 The table starts empty: ``psoreg serve`` fills it at start-up (``refresh_stale``) and pages
 compute any missing or stale course on the fly until then, so an upgraded registry never shows
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_outcomes_cache"
-down_revision = "0001"
+down_revision = "0002_interop"
 branch_labels = None
 depends_on = None
 
