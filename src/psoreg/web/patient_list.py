@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from psoreg.outcomes.compiled import outcomes_version
+from psoreg.store import deid
 from psoreg.store.models import CourseOutcomeRow, CourseRow, PatientRow
 from psoreg.store.outcome_table import FLAGS, plain, read_outcomes, session_options
 from psoreg.web.present import Lens, patient_summary
@@ -41,30 +42,14 @@ class Page:
     last: int
 
 
-def _matches(r: dict[str, Any], f: Filters) -> bool:
-    needle = f.q.strip().lower()
-    if needle and not (
-        needle in r["label"].lower()
-        or (r["name"] and needle in r["name"].lower())
-        or (r["hospital_number"] and needle in r["hospital_number"].lower())
-    ):
-        return False
-    if f.drug and f.drug not in r["drugs"]:
-        return False
-    if f.status == "ongoing" and not r["ongoing"]:
-        return False
-    if f.status == "stopped" and not (r["n_courses"] and not r["ongoing"]):
-        return False
-    return not (f.flag and f.flag not in r["flags"])
-
-
 def patient_page(
     session: Session, actor: Any, secret: str, filters: Filters, page: int = 1
 ) -> Page:
     """The rows of page ``page`` (1-based) of the patients matching ``filters``."""
+    conn = session.connection()  # Core rows: no ORM machinery for tens of thousands of rows
     courses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     course_owner: dict[int, int] = {}
-    for course_pk, patient_pk, drug, stop_date in session.execute(
+    for course_pk, patient_pk, drug, stop_date in conn.execute(
         select(CourseRow.id, CourseRow.patient_pk, CourseRow.drug, CourseRow.stop_date)
     ):
         courses[patient_pk].append((drug, stop_date is None))
@@ -73,7 +58,7 @@ def patient_page(
     version = outcomes_version(session_options(session))
     cols = [getattr(CourseOutcomeRow, f) for f in FLAGS]
     current: set[int] = set()
-    for course_pk, patient_pk, *values in session.execute(
+    for course_pk, patient_pk, *values in conn.execute(
         select(CourseOutcomeRow.course_pk, CourseOutcomeRow.patient_pk, *cols).where(
             CourseOutcomeRow.outcomes_version == version
         )
@@ -94,29 +79,57 @@ def patient_page(
         }
         for r in read_outcomes(session, sorted(stale)).to_dict("records"):
             flags[owner[r["course_id"]]].update(f for f in FLAGS if plain(r[f]))
-    patients = session.execute(select(PatientRow.__table__).order_by(PatientRow.patient_id)).all()
+    # filter on light columns first; build the shown rows (lens, dates) for one page only
+    identified = actor.identified
+    needle = filters.q.strip().lower()
+    matched: list[int] = []
+    light = conn.execute(
+        select(
+            PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number
+        ).order_by(PatientRow.patient_id)
+    )
+    for pk, patient_id, name, hospital_number in light:
+        own = courses.get(pk, ())
+        if filters.drug and all(d != filters.drug for d, _ in own):
+            continue
+        ongoing = any(o for _, o in own)
+        if filters.status == "ongoing" and not ongoing:
+            continue
+        if filters.status == "stopped" and not (own and not ongoing):
+            continue
+        if filters.flag and filters.flag not in flags.get(pk, ()):
+            continue
+        if needle:
+            label = patient_id if identified else deid.pseudonym(secret, patient_id)
+            seen = [label] + ([name or "", hospital_number or ""] if identified else [])
+            if not any(needle in text.lower() for text in seen):
+                continue
+        matched.append(pk)
+    total = len(matched)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_SIZE
+    ids = matched[start : start + PAGE_SIZE]
+    full = {
+        p.id: p for p in conn.execute(select(PatientRow.__table__).where(PatientRow.id.in_(ids)))
+    }
     rows = []
-    for p in patients:
-        own = courses.get(p.id, [])
+    for pk in ids:
+        p = full[pk]
+        own = courses.get(pk, [])
         row = patient_summary(p, Lens(actor, secret, p.patient_id))  # type: ignore[arg-type]
         row.update(
             drugs=sorted({d for d, _ in own}),
             ongoing=any(ongoing for _, ongoing in own),
             n_courses=len(own),
-            flags=flags.get(p.id, set()),
+            flags=flags.get(pk, set()),
         )
-        if _matches(row, filters):
-            rows.append(row)
-    total = len(rows)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    start = (page - 1) * PAGE_SIZE
-    shown = rows[start : start + PAGE_SIZE]
+        rows.append(row)
     return Page(
-        rows=shown,
+        rows=rows,
         total=total,
         page=page,
         pages=pages,
-        first=start + 1 if shown else 0,
-        last=start + len(shown),
+        first=start + 1 if rows else 0,
+        last=start + len(rows),
     )
