@@ -66,3 +66,23 @@ def test_duplicate_ids_created_at_once_are_a_field_error_not_a_500(client, seede
     token = login(client, "clinician")
     r = client.post("/patients-new", data={"patient_id": "P01", "csrf_token": token})
     assert r.status_code == 422 and "already used" in r.text
+
+
+def test_dashboard_never_counts_a_stale_row(client, seeded_store) -> None:
+    from psoreg.store.outcome_table import dashboard_table, read_outcomes
+
+    login(client, "analyst")
+    page = client.get("/dashboard").text
+    with seeded_store.reader() as s:  # the fast path equals the full table's columns
+        fast = dashboard_table(s).reset_index(drop=True)
+        full = read_outcomes(s)[list(fast.columns)].reset_index(drop=True)
+    assert fast.astype(object).where(fast.notna(), None).values.tolist() == full.astype(
+        object
+    ).where(full.notna(), None).values.tolist()
+    with seeded_store.session() as s:
+        s.execute(
+            update(CourseOutcomeRow).values(
+                outcomes_version="older", treatment_success=True, paradoxical_event=True
+            )
+        )
+    assert client.get("/dashboard").text == page

@@ -14,9 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.store import audit, service
 from psoreg.store.errors import Conflict, FieldError, Forbidden
-from psoreg.store.export import load_patients, outcomes
+from psoreg.store.export import load_patients
 from psoreg.store.models import CourseRow, PatientRow, User
-from psoreg.store.outcome_table import outcome_records
+from psoreg.store.outcome_table import dashboard_table, outcome_records
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
@@ -495,7 +495,7 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: ActorDep) -> Response:
     with store_of(request).reader() as s:
-        table = outcomes(s)
+        table = dashboard_table(s)
         n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
     return render(request, "dashboard.html", stats=exports.dashboard_stats(table, n_patients))
 
