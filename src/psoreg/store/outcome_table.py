@@ -102,6 +102,8 @@ def _collect(session: Session, _ctx: Any) -> None:
 
 
 def _refresh_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (SQLAlchemy fires before_commit for it): wait for the end
     session.flush()
     patients: set[int] = session.info.pop(TOUCHED, set())
     courses: set[int] = session.info.pop(TOUCHED_COURSES, set())
