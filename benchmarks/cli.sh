@@ -14,7 +14,7 @@ if ! command -v hyperfine >/dev/null; then
   done
   exit 0
 fi
-hyperfine --warmup 1 --runs 10 -N --export-markdown "$OUT/cli.md" \
+hyperfine --warmup 1 --runs ${BENCH_CLI_RUNS:-10} -N --export-markdown "$OUT/cli.md" \
   "$BIN/psoreg --help" \
   "$BIN/psoreg summarize $CASES" \
   "$BIN/psoreg report $CASES --out $OUT/report.html" \
