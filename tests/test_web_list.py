@@ -76,9 +76,10 @@ def test_dashboard_never_counts_a_stale_row(client, seeded_store) -> None:
     with seeded_store.reader() as s:  # the fast path equals the full table's columns
         fast = dashboard_table(s).reset_index(drop=True)
         full = read_outcomes(s)[list(fast.columns)].reset_index(drop=True)
-    assert fast.astype(object).where(fast.notna(), None).values.tolist() == full.astype(
-        object
-    ).where(full.notna(), None).values.tolist()
+    assert (
+        fast.astype(object).where(fast.notna(), None).values.tolist()
+        == full.astype(object).where(full.notna(), None).values.tolist()
+    )
     with seeded_store.session() as s:
         s.execute(
             update(CourseOutcomeRow).values(
