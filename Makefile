@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/ukmmc-ustekinumab-case-series.csv
 
-.PHONY: run test bench lint install clean deps
+.PHONY: run test bench bench-web bench-cli lint install clean deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: $(STAMP) deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Load test of the web application: 10,000 patients, 10 and 50 concurrent readers, 50 writers
+# on SQLite and PostgreSQL (benchmarks/web.py; about 6 minutes).
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/web.py
+
+# Start-up and end-to-end times of the commands (hyperfine, from Debian: scripts/deps/bench.sh).
+bench-cli: $(STAMP)
+	bash benchmarks/cli.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,8 @@ and measures, each in a fresh subprocess (time, and peak RSS of that process):
 * the DuckDB engine, Parquet to Parquet (:func:`psoreg.scale.run_outcomes_parquet`);
 * once, on the largest cohort, the same under a memory limit: one pass that DuckDB spills,
   against the planned batches;
+* the polars peer (``benchmarks/polars_baseline.py``: the same four outcomes, vectorised, lazy)
+  on every cohort, checked against the engine, and the engine's time as a ratio of it;
 * the pandas baseline (``benchmarks/pandas_baseline.py``: groupby-apply per course of PASI75
   week, treatment success, secondary failure and relapse) on the smallest cohort (or the first
   ``BENCH_PANDAS_COURSES`` of its courses), its per-course time extrapolated linearly to the
@@ -141,6 +143,15 @@ def task_pandas(input: str, courses: int, out: str) -> dict[str, Any]:
     return {"rows": len(result)}
 
 
+def task_polars(input: str, out: str) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    from polars_baseline import polars_outcomes
+
+    result = polars_outcomes(Path(input))
+    result.to_parquet(out)
+    return {"rows": len(result)}
+
+
 def task_spark(input: str, out: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     from pyspark.sql import SparkSession
@@ -224,6 +235,7 @@ TASKS = {
     "groupby": task_groupby,
     "engine": task_engine,
     "pandas": task_pandas,
+    "polars": task_polars,
     "spark": task_spark,
     "import": task_import,
     "pandas_read": task_pandas_read,
@@ -234,6 +246,7 @@ def _run_task(name: str, args: dict[str, Any]) -> None:
     # imports are not what is measured (the parent reports the whole process time as well)
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
+    import polars  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     import psoreg.scale  # noqa: F401
@@ -334,6 +347,12 @@ def machine() -> dict[str, Any]:
         "pandas": pandas.__version__,
     }
     try:
+        import polars
+
+        info["polars"] = polars.__version__
+    except ImportError:
+        pass
+    try:
         import pyspark
 
         info["pyspark"] = pyspark.__version__
@@ -367,6 +386,9 @@ def main() -> None:
             groupby = best_of(repeat, "groupby", input=str(d))
             out = work / f"outcomes-{size}.parquet"
             eng = best_of(repeat, "engine", input=str(d), out=str(out))
+            pol_out = work / f"polars-{size}.parquet"
+            pol = best_of(repeat, "polars", input=str(d), out=str(pol_out))
+            pol["disagreements"] = engine_agrees_with_pandas(out, pol_out)
             r = {
                 "courses": size,
                 "visits": synth["rows"]["assessments"],
@@ -376,6 +398,8 @@ def main() -> None:
                 "scan": scan,
                 "groupby": groupby,
                 "engine": eng,
+                "polars": pol,
+                "engine_over_polars": eng["seconds"] / pol["seconds"],
             }
             results["sizes"][size] = r
             print(
@@ -387,6 +411,14 @@ def main() -> None:
                 f"input {comp / 1e6:.0f} MB in Parquet, {uncomp / 1e6:.0f} MB decoded: engine "
                 f"{uncomp / eng['seconds'] / 1e6:.0f} MB/s, plain scan "
                 f"{uncomp / scan['seconds'] / 1e6:.0f} MB/s",
+                flush=True,
+            )
+            print(
+                f"{size:>9,} courses: polars (4 outcomes, vectorised) {pol['seconds']:.2f} s, "
+                f"peak RSS {gib(pol['max_rss_bytes'])}; DuckDB engine (45 columns) / polars = "
+                f"{r['engine_over_polars']:.2f}x; engine / plain scan = "
+                f"{eng['seconds'] / scan['seconds']:.1f}x; courses where polars differs from "
+                f"the engine: {pol['disagreements']}",
                 flush=True,
             )
 

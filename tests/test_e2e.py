@@ -60,20 +60,26 @@ def live_url(web_app) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture
-def page(live_url) -> Iterator:
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One chromium for the whole module; each test gets its own context (cookies, storage)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(
-            base_url=live_url, viewport={"width": 1200, "height": 900}, accept_downloads=True
-        )
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        yield pg
-        context.close()
-        browser.close()
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_url) -> Iterator:
+    context = browser.new_context(
+        base_url=live_url, viewport={"width": 1200, "height": 900}, accept_downloads=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
 
 
 def _shot(page, name: str, backend: str) -> None:

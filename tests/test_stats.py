@@ -59,3 +59,28 @@ def test_correlations_match_scipy_and_need_three_pairs() -> None:
     assert correlation([1, 2, None], [1, 2, 3]).r is None  # only two complete pairs
     assert correlation([1, 1, 1], [1, 2, 3]).r is None  # constant: undefined
     assert not math.isnan(s.p)
+
+
+def test_spearman_is_exactly_scipys() -> None:
+    """The hand-written Spearman (kept to avoid importing scipy.stats) equals scipy's, ties,
+    perfect correlation and small samples included."""
+    import numpy as np
+
+    from psoreg.analysis.stats import spearman
+
+    rng = np.random.default_rng(7)
+    cases = [
+        (np.array([1.0, 2, 3]), np.array([3.0, 1, 2])),
+        (np.array([1.0, 2, 3, 4]), np.array([2.0, 4, 6, 8])),  # r = 1
+        (np.array([1.0, 2, 3, 4]), np.array([8.0, 6, 4, 2])),  # r = -1
+    ]
+    for n in (3, 5, 8, 20, 200):
+        x = rng.integers(0, 6, n).astype(float)  # many ties
+        cases.append((x, x + rng.normal(0, 2, n).round()))
+        cases.append((rng.normal(size=n), rng.normal(size=n)))
+    for x, y in cases:
+        if np.ptp(x) == 0 or np.ptp(y) == 0:
+            continue
+        ref = sps.spearmanr(x, y)
+        r, p = spearman(x, y)
+        assert r == float(ref.statistic) and p == float(ref.pvalue), (x, y)

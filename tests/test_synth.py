@@ -14,7 +14,8 @@ from psoreg.catalogue import all_drugs
 from psoreg.cohort import SCHEMAS
 from psoreg.model.vocab import StopReason
 from psoreg.scale import run_outcomes_parquet
-from psoreg.synth import TABLES, arrow_schema, synth_command, synthesize
+from psoreg.synth import TABLES, arrow_schema, synthesize
+from psoreg.synth_cli import synth_command
 
 CLASSES = {d.name: d.drug_class for d in all_drugs()}
 

@@ -3,8 +3,13 @@
 ``store`` is parametrized over SQLite and PostgreSQL. The PostgreSQL server is real: the
 session starts one from the installed binaries (``initdb``/``pg_ctl``, see
 ``scripts/deps/postgresql.sh``) in a temporary folder, listening only on a Unix socket there,
-as the ``postgres`` user when the tests run as root (the server refuses to run as root). Each
-test gets a fresh database copied from a migrated template.
+as the ``postgres`` user when the tests run as root (the server refuses to run as root).
+
+Each test gets a fresh database copied from a template made once per session: a migrated empty
+one (``store``, ``store_url``) or one already holding the demo cohort, its stored outcomes and
+one account per role (``seeded_store``). On SQLite the template is a file, copied; on
+PostgreSQL a template database (``CREATE DATABASE … TEMPLATE``). Seeding through the service
+layer and hashing three passwords per test was most of the web suite's time.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class PgServer:
     """A throw-away PostgreSQL server on a Unix socket in its own folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 50) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="psoreg-pg-"))
         self.data = self.root / "data"
         self._ids = itertools.count(1)
@@ -42,7 +47,7 @@ class PgServer:
         subprocess.run(
             _as_postgres(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres"]), **run
         )
-        opts = f"-k {self.root} -c listen_addresses='' -F -c max_connections=50"
+        opts = f"-k {self.root} -c listen_addresses='' -F -c max_connections={max_connections}"
         log = self.root / "server.log"
         subprocess.run(
             _as_postgres(
@@ -60,11 +65,20 @@ class PgServer:
     def url(self, db: str) -> str:
         return f"postgresql+psycopg://postgres@/{db}?host={self.root}"
 
-    def fresh(self) -> str:
+    def fresh(self, template: str = "psoreg_template") -> str:
         name = f"psoreg_t{next(self._ids)}"
         with self.admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {name} TEMPLATE psoreg_template"))
+            c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
         return self.url(name)
+
+    def seeded_template(self) -> str:
+        """The name of a template database holding the demo cohort (made on first use)."""
+        if not getattr(self, "_seeded", None):
+            with self.admin.connect() as c:
+                c.execute(text("CREATE DATABASE psoreg_seeded TEMPLATE psoreg_template"))
+            _seed(self.url("psoreg_seeded"))
+            self._seeded = "psoreg_seeded"
+        return self._seeded
 
     def stop(self) -> None:
         self.admin.dispose()
@@ -88,17 +102,57 @@ def pg_server() -> Iterator[PgServer]:
         server.stop()
 
 
+def _seed(url: str) -> None:
+    """The demo cohort (with its stored outcomes) and one account per role."""
+    from psoreg.store.seed import seed_visit_cohort
+    from psoreg.web.users import add_user
+
+    store = open_store(url, upgrade=False)
+    try:
+        with store.session() as s:
+            for role, pw in PASSWORDS.items():
+                add_user(s, role, pw, role, by="setup")
+            seed_visit_cohort(s)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A migrated empty SQLite file and a seeded one, made once, copied by each test."""
+    folder = tmp_path_factory.mktemp("sqlite-templates")
+    empty, seeded = folder / "empty.sqlite3", folder / "seeded.sqlite3"
+    engine = make_engine(f"sqlite:///{empty}")
+    migrate(engine)
+    engine.dispose()  # the last connection closes: WAL checkpointed into the file
+    shutil.copyfile(empty, seeded)
+    _seed(f"sqlite:///{seeded}")
+    return {"empty": empty, "seeded": seeded}
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path, kind: str) -> str:
+    if backend == "sqlite":
+        path = tmp_path / f"{kind}-registry.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_templates")[kind], path)
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("pg_server")
+    return server.fresh() if kind == "empty" else server.fresh(server.seeded_template())
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
     """A fresh, migrated database URL on each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-    return request.getfixturevalue("pg_server").fresh()
+    return _fresh_url(request, backend, tmp_path, "empty")
 
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
+    s = open_store(store_url, upgrade=False)
     try:
         yield s
     finally:
@@ -112,16 +166,13 @@ TEST_SECRET = "test-secret-not-for-production-0123456789"
 
 
 @pytest.fixture
-def seeded_store(store: Store) -> Store:
-    """The store with the demo cohort and one account per role."""
-    from psoreg.store.seed import seed_visit_cohort
-    from psoreg.web.users import add_user
-
-    with store.session() as s:
-        for role, pw in PASSWORDS.items():
-            add_user(s, role, pw, role, by="setup")
-        seed_visit_cohort(s)
-    return store
+def seeded_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store with the demo cohort and one account per role (from the template)."""
+    s = open_store(_fresh_url(request, backend, tmp_path, "seeded"), upgrade=False)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 @pytest.fixture

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from psoreg.errors import ImportFailed, InvalidValue
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 app = typer.Typer(
     name="psoreg",
@@ -133,7 +135,7 @@ def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
     from psoreg.interop.fhir.cli import fhir_app
     from psoreg.interop.redcap.cli import redcap_app
-    from psoreg.synth import synth_command
+    from psoreg.synth_cli import synth_command
 
     app.command("synth")(synth_command)
 
@@ -298,6 +300,8 @@ def _outcomes_parquet(
     except (ScaleError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
+    import pandas as pd
+
     from psoreg.outcomes.run import OutcomeResult
 
     prov = out_file.with_name(out_file.name + ".definitions.json")
@@ -490,11 +494,15 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Seed demo data and accounts into an empty database.")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (default: the number of CPU cores; 1 = in-process)."
+        ),
+    ] = None,
 ) -> None:
     """Run the registry web application (see docs/web.md)."""
-    import uvicorn
-
-    from psoreg.web.run import build
+    from psoreg.web.run import build, run_server
 
     started = build(db, data, demo)
     out.print(f"psoreg registry at [bold]http://{host}:{port}/[/bold]  (database: {started.url})")
@@ -504,4 +512,4 @@ def serve(
         out.print(f"Log in as [bold]{name}[/bold] / {pw}  ({role})")
     if not started.demo_users:
         out.print("Log in with your account.")
-    uvicorn.run(started.app, host=host, port=port, log_level="warning")
+    run_server(started, host, port, workers)

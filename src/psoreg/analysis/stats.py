@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 QuantileMethod = Literal["type6", "type7", "type2"]
 
@@ -142,8 +141,31 @@ def correlation(
     ya = np.array([float(b) for _, b in pairs])  # type: ignore[arg-type]
     if np.ptp(xa) == 0 or np.ptp(ya) == 0:
         return Correlation(label, n, None, None)
-    res = sps.spearmanr(xa, ya) if method == "spearman" else sps.pearsonr(xa, ya)
+    if method == "spearman":
+        r, p = spearman(xa, ya)
+        return Correlation(label, n, r, p)
+    from scipy import stats as sps  # imported on first use: it costs 0.5-2.5 s
+
+    res = sps.pearsonr(xa, ya)
     return Correlation(label, n, float(res.statistic), float(res.pvalue))
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman's rank correlation and its two-sided p, exactly as ``scipy.stats.spearmanr``
+    computes them (average ranks, Pearson's r of the ranks, Student's t with n - 2 degrees of
+    freedom). Written out because importing ``scipy.stats`` costs 0.5-2.5 s (it parses its
+    distributions' docstrings), more than the whole ``psoreg summarize`` should take;
+    ``scipy.special`` gives the t distribution. ``tests/test_stats.py`` checks it against
+    scipy."""
+    from scipy.special import stdtr
+
+    rx = pd.Series(x).rank(method="average").to_numpy(dtype=float)
+    ry = pd.Series(y).rank(method="average").to_numpy(dtype=float)
+    r = np.corrcoef(rx, ry)[1, 0]
+    dof = len(rx) - 2
+    with np.errstate(divide="ignore"):
+        t = r * np.sqrt((dof / ((r + 1.0) * (1.0 - r))).clip(0))
+    return float(r), float(2 * stdtr(dof, -np.abs(t)))
 
 
 def _missing(v: object) -> bool:

@@ -12,21 +12,17 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from psoreg.cases.compare import compare as compare_case
-from psoreg.cases.compare import criterion, matching_cases
-from psoreg.cases.draft import draft_case_report
-from psoreg.cases.files import read_cases, write_cases
-from psoreg.cases.library import add_cases, default_library_path, find_case, load_library
-from psoreg.cases.onset import format_onset
-from psoreg.cases.record import CaseRecord
-from psoreg.cases.render import FORMATS, render_comparison, text_table
-from psoreg.cases.validation import one_line
 from psoreg.errors import ImportFailed, PsoregError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from psoreg.cases.record import CaseRecord
+
+# The case modules (pydantic models, the catalogue, pandas) are imported by the commands that
+# use them, so that ``psoreg --help`` stays fast.
 
 __all__ = ["cases_app"]
 
@@ -61,6 +57,10 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file, 
 
 
 def _message(exc: BaseException) -> str:
+    from pydantic import ValidationError
+
+    from psoreg.cases.validation import one_line
+
     if isinstance(exc, ImportFailed):
         return f"{exc.path}: " + "; ".join(str(e) for e in exc.errors)
     if isinstance(exc, ValidationError):
@@ -75,6 +75,8 @@ def _clean_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
         try:
             return func(*args, **kwargs)
         except ImportFailed as exc:  # one line per problem, each naming row and column
@@ -90,11 +92,16 @@ def _clean_errors(func: F) -> F:
 
 
 def _library(path: Path | None, no_starter: bool = False) -> list[CaseRecord]:
+    from psoreg.cases.library import default_library_path, load_library
+
     return load_library(path or default_library_path(), include_starter=not no_starter)
 
 
 def _resolve_case(case: str, library: list[CaseRecord]) -> CaseRecord:
     """CASE is a case id in the library, or a .json/.csv file holding exactly one case."""
+    from psoreg.cases.files import read_cases
+    from psoreg.cases.library import find_case
+
     path = Path(case)
     if path.suffix.lower() in {".json", ".csv"}:
         if not path.exists():
@@ -134,6 +141,9 @@ def compare_cmd(
     out: OutOpt = None,
 ) -> None:
     """Put CASE beside the published cases with the same drug, class or morphology."""
+    from psoreg.cases.compare import compare as compare_case
+    from psoreg.cases.render import FORMATS, render_comparison
+
     _check_format(fmt, FORMATS)
     cases = _library(library)
     target = _resolve_case(case, cases)
@@ -145,6 +155,8 @@ _LIST_COLUMNS = ["case_id", "study", "drugs", "age_sex", "time_to_onset", "morph
 
 
 def _list_row(c: CaseRecord) -> dict[str, str]:
+    from psoreg.cases.onset import format_onset
+
     age = "?" if c.age_years is None else f"{c.age_years:g}"
     sex = "?" if c.sex.value == "unknown" else c.sex.value
     onset = (
@@ -175,6 +187,9 @@ def list_cmd(
     fmt: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
 ) -> None:
     """List the cases of the library (optionally only one drug, class or morphology)."""
+    from psoreg.cases.compare import criterion, matching_cases
+    from psoreg.cases.render import text_table
+
     _check_format(fmt, ("text", "csv", "json"))
     cases = _library(library, no_starter)
     if cases and any(v is not None for v in (drug, drug_class, morphology)):
@@ -207,6 +222,8 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Validate FILE and add its cases to the user library (nothing is added on any error)."""
+    from psoreg.cases.files import read_cases
+    from psoreg.cases.library import add_cases, default_library_path
     from psoreg.io.source import ReadOptions
 
     if not file.exists():
@@ -225,6 +242,8 @@ def export_cmd(
     no_starter: NoStarterOpt = False,
 ) -> None:
     """Write the library (starter + user cases) to a .json or .csv file; every field is kept."""
+    from psoreg.cases.files import write_cases
+
     cases = _library(library, no_starter)
     write_cases(cases, out)
     typer.echo(f"exported {len(cases)} case(s) to {out}")
@@ -240,6 +259,8 @@ def draft_cmd(
     out: OutOpt = None,
 ) -> None:
     """Write a Markdown case-report draft of CASE under the CARE checklist headings."""
+    from psoreg.cases.draft import draft_case_report
+
     cases = _library(library)
     target = _resolve_case(case, cases)
     _emit(draft_case_report(target, cases), out)

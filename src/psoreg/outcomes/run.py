@@ -1,17 +1,23 @@
-"""Run the outcome expressions on a backend (DuckDB by default) and say which definitions ran."""
+"""Run the outcome definitions on a cohort (DuckDB by default) and say which definitions ran.
+
+The definitions are the Ibis expressions of :mod:`psoreg.outcomes.engine`; they are compiled to
+SQL once per options and process (:mod:`psoreg.outcomes.compiled`), so running them on a
+clinic's data costs milliseconds and imports neither Ibis nor sqlglot once the query is cached.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import ibis
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from psoreg import __version__
-from psoreg.cohort import Cohort
-from psoreg.outcomes.engine import Tables, outcome_expr
 from psoreg.outcomes.options import DEFINITIONS, OutcomeOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from psoreg.cohort import Cohort
+    from psoreg.outcomes.engine import Tables
 
 
 @dataclass
@@ -31,6 +37,8 @@ class OutcomeResult:
 
 
 def drug_weeks_frame() -> pd.DataFrame:
+    import pandas as pd
+
     from psoreg.catalogue import all_drugs
 
     return pd.DataFrame(
@@ -42,7 +50,12 @@ def drug_weeks_frame() -> pd.DataFrame:
 
 
 def tables_from_cohort(cohort: Cohort, con: Any | None = None) -> Tables:
-    """Ibis tables for a cohort: in-memory tables, or tables created on ``con`` when given."""
+    """Ibis tables for a cohort: in-memory tables, or tables created on ``con`` when given
+    (for running the expressions on another backend; :func:`compute_outcomes` does not need it).
+    """
+    import ibis
+
+    from psoreg.outcomes.engine import Tables
 
     def table(name: str, df: pd.DataFrame) -> Any:
         if con is None:
@@ -62,9 +75,13 @@ def tables_from_cohort(cohort: Cohort, con: Any | None = None) -> Tables:
 def compute_outcomes(
     cohort: Cohort, options: OutcomeOptions | None = None, con: Any | None = None
 ) -> OutcomeResult:
-    """Per-course outcomes of ``cohort`` under ``options``, executed on ``con`` (DuckDB)."""
+    """Per-course outcomes of ``cohort`` under ``options``, on DuckDB.
+
+    ``con`` is an optional DuckDB connection (or Ibis DuckDB backend) to run on; by default
+    each thread has its own in-memory one. The query is the compiled outcome expression
+    (:func:`psoreg.outcomes.compiled.compiled`), built once per options.
+    """
+    from psoreg.outcomes.compiled import execute
+
     options = options or OutcomeOptions()
-    con = con or ibis.duckdb.connect()
-    expr = outcome_expr(tables_from_cohort(cohort, con), options)
-    df = con.execute(expr)
-    return OutcomeResult(table=df.reset_index(drop=True), options=options)
+    return OutcomeResult(table=execute(cohort, options, con), options=options)

@@ -2,7 +2,8 @@
 
 Weeks are counted from each course's ``start_date`` (the first dose): a visit before it is a
 baseline visit (negative week), a relapse is dated from the course's ``stop_date``. The engine
-(:func:`psoreg.outcomes.compute_outcomes`) recomputes the outcomes from this after every change.
+(:func:`psoreg.outcomes.compute_outcomes`) computes the outcomes from this; every write stores
+them (:mod:`psoreg.store.outcome_table`) and pages read them from there.
 """
 
 from __future__ import annotations
@@ -65,8 +66,14 @@ def _course(row: CourseRow) -> Course:
     )
 
 
-def load_patients(session: Session, patient_pks: Iterable[int] | None = None) -> list[PatientRow]:
-    """Patients with their courses and everything under them, loaded eagerly."""
+def load_patients(
+    session: Session, patient_pks: Iterable[int] | None = None, *, fresh: bool = False
+) -> list[PatientRow]:
+    """Patients with their courses and everything under them, loaded eagerly.
+
+    ``fresh`` reloads objects already in the session from the database (after a flush, a
+    deleted visit may still sit in its course's loaded collection).
+    """
     q = (
         select(PatientRow)
         .options(
@@ -79,13 +86,17 @@ def load_patients(session: Session, patient_pks: Iterable[int] | None = None) ->
     )
     if patient_pks is not None:
         q = q.where(PatientRow.id.in_(list(patient_pks)))
+    if fresh:
+        q = q.execution_options(populate_existing=True)
     return list(session.scalars(q))
 
 
-def build_cohort(session: Session, patient_pks: Iterable[int] | None = None) -> Cohort:
+def build_cohort(
+    session: Session, patient_pks: Iterable[int] | None = None, *, fresh: bool = False
+) -> Cohort:
     """The cohort of all patients (or of ``patient_pks``) for the outcome engine."""
     patients, courses, visits, events, relapses = [], [], [], [], []
-    for prow in load_patients(session, patient_pks):
+    for prow in load_patients(session, patient_pks, fresh=fresh):
         patients.append(patient_row(_patient(prow)))
         for crow in prow.courses:
             courses.append(course_row(_course(crow)))
@@ -138,10 +149,19 @@ def outcomes(
     patient_pks: Iterable[int] | None = None,
     options: OutcomeOptions | None = None,
 ) -> pd.DataFrame:
-    """Per-course outcomes of the engine (one row per course, ``OUTCOME_COLUMNS``)."""
+    """Per-course outcomes of the engine (one row per course, ``OUTCOME_COLUMNS``).
+
+    With the store's options (``options`` None) they are read from the materialised table
+    (:mod:`psoreg.store.outcome_table`), which every write keeps current; other options are
+    computed now.
+    """
+    from psoreg.store.outcome_table import read_outcomes, session_options
+
+    if options is None or options == session_options(session):
+        return read_outcomes(session, patient_pks)
     cohort = build_cohort(session, patient_pks)
     if cohort.courses.empty:
-        from psoreg.outcomes import OUTCOME_COLUMNS
+        from psoreg.outcomes.compiled import compiled
 
-        return pd.DataFrame(columns=list(OUTCOME_COLUMNS))
-    return compute_outcomes(cohort, options or OutcomeOptions()).table
+        return pd.DataFrame(columns=list(compiled(options).names))
+    return compute_outcomes(cohort, options).table

@@ -85,7 +85,9 @@ class PatientRow(Versioned, Base):
     prior_phototherapy: Mapped[bool | None] = mapped_column(Boolean)
     prior_systemics: Mapped[str | None] = mapped_column(String(1000))
     courses: Mapped[list[CourseRow]] = relationship(
-        back_populates="patient", order_by="CourseRow.start_date", cascade="all, delete-orphan"
+        back_populates="patient",
+        order_by="(CourseRow.start_date, CourseRow.id)",
+        cascade="all, delete-orphan",
     )
 
 
@@ -93,7 +95,9 @@ class CourseRow(Versioned, Base):
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(String(64), unique=True)
-    patient_pk: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    patient_pk: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
     drug: Mapped[str] = mapped_column(String(64))
     regimen: Mapped[str | None] = mapped_column(String(300))
     start_date: Mapped[dt.date] = mapped_column(Date)
@@ -121,7 +125,7 @@ class CourseRow(Versioned, Base):
 class DoseRow(Versioned, Base):
     __tablename__ = "doses"
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
     dose_mg: Mapped[float] = mapped_column(Float)
     course: Mapped[CourseRow] = relationship(back_populates="doses")
@@ -130,7 +134,7 @@ class DoseRow(Versioned, Base):
 class VisitRow(Versioned, Base):
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
     pasi: Mapped[float | None] = mapped_column(Float)
     #: the 16 PASI components (``head_erythema`` … ``lower_limbs_area_percent``) when entered
@@ -146,7 +150,7 @@ class VisitRow(Versioned, Base):
 class EventRow(Versioned, Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     date: Mapped[dt.date] = mapped_column(Date)
     morphology: Mapped[str | None] = mapped_column(String(300))
@@ -165,7 +169,7 @@ class EventRow(Versioned, Base):
 class RelapseRow(Versioned, Base):
     __tablename__ = "relapses"
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
     morphology: Mapped[str | None] = mapped_column(String(300))
     treatment: Mapped[str | None] = mapped_column(String(200))
@@ -186,6 +190,34 @@ class AuditRow(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CourseOutcomeRow(Base):
+    """A course's outcomes as the engine derived them (``psoreg.store.outcome_table``).
+
+    Refreshed in the same transaction as every write that changes the course's inputs;
+    ``outcomes_version`` names the definitions and options that produced it, so a row of
+    another version is stale and never shown. The flags the patient list filters on are
+    columns; the whole row (every ``OUTCOME_COLUMNS`` value) is ``outcome``.
+    """
+
+    __tablename__ = "course_outcomes"
+    course_pk: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_pk: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    course_id: Mapped[str] = mapped_column(String(64))
+    outcomes_version: Mapped[str] = mapped_column(String(32))
+    treatment_success: Mapped[bool | None] = mapped_column(Boolean)
+    secondary_failure: Mapped[bool | None] = mapped_column(Boolean)
+    primary_failure: Mapped[bool | None] = mapped_column(Boolean)
+    relapse: Mapped[bool | None] = mapped_column(Boolean)
+    rebound: Mapped[bool | None] = mapped_column(Boolean)
+    paradoxical_event: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 CLINICAL_TABLES: dict[str, type[Base]] = {

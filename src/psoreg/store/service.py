@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psoreg.store import audit
@@ -201,12 +202,48 @@ def get(session: Session, table: str, pk: int) -> Any:
 
 
 def _next_course_id(session: Session, patient: PatientRow) -> str:
-    n = session.scalar(select(func.count()).select_from(CourseRow)) or 0
+    """``<patient id>-C<n>``, n one more than the patient's courses (skipping ids in use).
+
+    The caller holds the patient's row lock (:func:`_lock_patient`), so two concurrent
+    creations for one patient cannot pick the same n.
+    """
+    n = (
+        session.scalar(
+            select(func.count()).select_from(CourseRow).where(CourseRow.patient_pk == patient.id)
+        )
+        or 0
+    )
     while True:
         n += 1
         cid = f"{patient.patient_id}-C{n}"
         if session.scalar(select(CourseRow.id).where(CourseRow.course_id == cid)) is None:
             return cid
+
+
+def _lock_patient(session: Session, pk: int) -> None:
+    """Serialise writes that derive values from a patient's other records (PostgreSQL's
+    ``FOR UPDATE``; a SQLite writer already holds the database's write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(PatientRow.id).where(PatientRow.id == pk).with_for_update())
+
+
+def _insert(session: Session, table: str, row: Any, values: dict[str, Any], parent: Any) -> None:
+    """Add ``row`` under ``parent``; a unique key taken meanwhile by a concurrent writer is a
+    FieldError (the insert runs in a savepoint, so the session stays usable)."""
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            if table == "courses":
+                row.patient = parent
+            elif table != "patients":
+                row.course = parent
+            session.flush()
+    except IntegrityError:
+        key = {"patients": "patient_id", "courses": "course_id"}.get(table)
+        if key is None:
+            raise
+        raise FieldError({key: f"{values.get(key)} is already used by another record"}) from None
 
 
 def create(
@@ -223,6 +260,7 @@ def create(
     parent = None
     if table == "courses":
         parent = get(session, "patients", parent_pk)  # type: ignore[arg-type]
+        _lock_patient(session, parent.id)
         values["course_id"] = values.get("course_id") or _next_course_id(session, parent)
     elif table != "patients":
         parent = get(session, "courses", parent_pk)  # type: ignore[arg-type]
@@ -230,12 +268,7 @@ def create(
     _unique(session, table, values, None)
     model = CLINICAL_TABLES[table]
     row = model(**{k: values.get(k) for k in COLUMNS[table] if k in values})
-    if table == "courses":
-        row.patient = parent
-    elif table != "patients":
-        row.course = parent
-    session.add(row)
-    session.flush()
+    _insert(session, table, row, values, parent)
     audit.record(
         session,
         username=actor.username,

@@ -20,6 +20,7 @@ from psoreg.store import service
 from psoreg.store.errors import Conflict, FieldError, NotFound
 from psoreg.store.models import User
 from psoreg.store.service import Actor
+from psoreg.web.exports import TABLES as EXPORTS
 from psoreg.web.exports import raw_tables
 from psoreg.web.present import clean
 from psoreg.web.users import authenticate
@@ -56,7 +57,7 @@ def api_actor(
     uid = request.app.state.tokens.user_id(cred.credentials) if cred else None
     if uid is None:
         raise HTTPException(401, "a valid bearer token is required (POST /api/token)")
-    with request.app.state.store.session() as s:
+    with request.app.state.store.reader() as s:
         user = s.get(User, uid)
         if user is None or not user.active:
             raise HTTPException(401, "unknown or inactive user")
@@ -68,8 +69,7 @@ ApiActor = Annotated[Actor, Depends(api_actor)]
 
 def _run(request: Request, fn: Any) -> Any:
     try:
-        with request.app.state.store.session() as s:
-            return fn(s)
+        return request.app.state.store.write(fn)
     except FieldError as exc:
         return JSONResponse({"errors": exc.errors}, status_code=422)
     except Conflict as exc:
@@ -108,9 +108,9 @@ def token(request: Request, body: Login) -> Any:
 @router.get("/export/{table}")
 def export_table(request: Request, table: str, actor: ApiActor) -> Any:
     """A table as the user may see it (analysts: de-identified), or ``outcomes``."""
-    frames = raw_tables(request, actor, with_outcomes=table == "outcomes")
-    if table not in frames:
+    if table not in EXPORTS:
         raise NotFound(f"no table {table}")
+    frames = raw_tables(request, actor, {table})
     return [
         {k: clean(v) for k, v in r.items()} for r in _jsonable(frames[table].to_dict("records"))
     ]

@@ -9,9 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.middleware.sessions import SessionMiddleware
 
-from psoreg.store.db import Store
+from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.models import User
 from psoreg.store.service import Actor
@@ -34,16 +37,24 @@ def secret_of(request: Request) -> str:
 
 
 def current_actor(request: Request) -> Actor:
-    """The logged-in user of this browser session (or :class:`NotLoggedIn`)."""
+    """The logged-in user of this browser session (or :class:`NotLoggedIn`); looked up once
+    per request."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
     uid = request.session.get("uid")
     if uid is None:
         raise NotLoggedIn()
-    with store_of(request).session() as s:
-        user = s.get(User, uid)
-        if user is None or not user.active:
-            request.session.clear()
-            raise NotLoggedIn()
-        return Actor(user.username, user.role)
+    with store_of(request).read_engine.connect() as c:  # one row: no ORM session needed
+        user = c.execute(
+            select(User.username, User.role, User.active).where(User.id == uid)
+        ).first()
+    if user is None or not user.active:
+        request.session.clear()
+        raise NotLoggedIn()
+    actor = Actor(user.username, user.role)
+    request.state.actor = actor
+    return actor
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -109,5 +120,44 @@ def create_app(store: Store, secret: str, *, secure_cookies: bool = False) -> Fa
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return render(request, "error.html", 404, title="Not found", message=str(exc))
+
+    def _refused(request: Request, status: int, title: str, message: str) -> Any:
+        headers = {"Retry-After": "2"} if status == 503 else None
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        page = render(request, "error.html", status, title=title, message=message)
+        if headers:
+            page.headers.update(headers)
+        return page
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, _exc: StaleDataError) -> Any:
+        return _refused(
+            request, 409, "Changed meanwhile",
+            "Someone else changed or deleted this record at the same moment. Nothing of yours "
+            "was saved: reload the page and try again.",
+        )  # fmt: skip
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, _exc: IntegrityError) -> Any:
+        return _refused(
+            request, 409, "Conflicting change",
+            "This change conflicts with one saved at the same moment (for example the same id "
+            "chosen twice). Nothing was saved: reload the page and try again.",
+        )  # fmt: skip
+
+    @app.exception_handler(DBAPIError)
+    async def _busy(request: Request, exc: DBAPIError) -> Any:
+        if not is_retryable(exc):
+            raise exc
+        return _refused(
+            request, 503, "Busy",
+            "The registry is busy saving other changes. Nothing was saved: try again in a moment.",
+        )  # fmt: skip
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness, without the database: the framework's own floor for load tests."""
+        return {"status": "ok"}
 
     return app

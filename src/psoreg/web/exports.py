@@ -18,11 +18,13 @@ from typing import Any
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from psoreg.io.spreadsheet import frame_csv, write_workbook
 from psoreg.store import audit
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
+from psoreg.store.models import CourseRow, PatientRow
 from psoreg.store.service import COLUMNS, Actor
 from psoreg.store.validate import (
     DLQI_FIELDS,
@@ -70,19 +72,66 @@ def _flatten_event(row: dict[str, Any]) -> None:
 
 
 def raw_tables(
-    request: Request, actor: Actor, with_outcomes: bool = True
+    request: Request, actor: Actor, only: set[str] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Every table as the user may see it, plus (``with_outcomes``) the engine's per-course
-    outcomes (computing them is the slow part, so a raw table's export skips it)."""
+    """Every table as the user may see it, plus the engine's per-course outcomes (read from the
+    stored outcomes); ``only`` names the tables wanted (default: all)."""
     store, secret = request.app.state.store, request.app.state.secret
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    wanted = set(TABLES) if only is None else set(only)
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES if t in wanted}
     course_ids: dict[str, str] = {}
     patient_ids: dict[str, str] = {}
-    with store.session() as s:
-        for p in load_patients(s):
-            lens = Lens(actor, secret, p.patient_id)
-            pid = lens.pid()
-            patient_ids[p.patient_id] = pid
+    with store.reader() as s:
+        if wanted - {"outcomes"}:
+            _records(s, actor, secret, out, course_ids, patient_ids)
+        else:
+            _ids(s, actor, secret, course_ids, patient_ids)
+        table = outcomes(s) if "outcomes" in wanted else None
+    frames = {
+        k: pd.DataFrame(v, columns=_columns(k, actor.identified))
+        for k, v in out.items()
+        if k != "outcomes"
+    }
+    if table is not None:
+        table = table.copy()
+        table["course_id"] = table["course_id"].map(lambda x: course_ids.get(x, x))
+        table["patient_id"] = table["patient_id"].map(lambda x: patient_ids.get(x, x))
+        frames["outcomes"] = table
+    return {k: frames[k] for k in TABLES if k in frames}
+
+
+def _ids(
+    s: Any, actor: Actor, secret: str, course_ids: dict[str, str], patient_ids: dict[str, str]
+) -> None:
+    """The ids the user sees for every patient and course, without loading their records."""
+    pids = dict(s.execute(select(PatientRow.id, PatientRow.patient_id)).all())
+    lenses = {pk: Lens(actor, secret, pid) for pk, pid in pids.items()}
+    for lens in lenses.values():
+        patient_ids[lens.patient_id] = lens.pid()
+    index: dict[int, int] = {}
+    q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(
+        CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
+    )
+    for patient_pk, course_id in s.execute(q):
+        i = index.get(patient_pk, 0)
+        index[patient_pk] = i + 1
+        lens = lenses[patient_pk]
+        course_ids[course_id] = course_id if lens.identified else f"{lens.pid()}-C{i + 1}"
+
+
+def _records(
+    s: Any,
+    actor: Actor,
+    secret: str,
+    out: dict[str, list[dict[str, Any]]],
+    course_ids: dict[str, str],
+    patient_ids: dict[str, str],
+) -> None:
+    for p in load_patients(s):
+        lens = Lens(actor, secret, p.patient_id)
+        pid = lens.pid()
+        patient_ids[p.patient_id] = pid
+        if "patients" in out:
             prow = {"patient_id": pid, **{k: getattr(p, k) for k in COLUMNS["patients"]}}
             prow["patient_id"] = pid
             if not lens.identified:
@@ -91,36 +140,28 @@ def raw_tables(
                     prow.pop(k, None)
                 prow["birth_year"] = shifted.year if shifted else None
             out["patients"].append(prow)
-            for i, c in enumerate(p.courses):
-                cid = lens.course_id(c, i)
-                course_ids[c.course_id] = cid
+        for i, c in enumerate(p.courses):
+            cid = lens.course_id(c, i)
+            course_ids[c.course_id] = cid
+            if "courses" in out:
                 crow = {k: getattr(c, k) for k in COLUMNS["courses"]}
                 crow.update(course_id=cid, patient_id=pid)
                 for k in ("start_date", "stop_date", "followup_date"):
                     crow[k] = lens.date(crow[k])
                 out["courses"].append(crow)
-                for table in ("visits", "doses", "events", "relapses"):
-                    for r in getattr(c, table):
-                        row = {"course_id": cid, "patient_id": pid}
-                        row.update({k: getattr(r, k) for k in COLUMNS[table]})
-                        row["week"] = round(weeks_between(c.start_date, r.date), 2)
-                        row["date"] = lens.date(r.date)
-                        if table == "visits":
-                            _flatten_visit(row)
-                        elif table == "events":
-                            _flatten_event(row)
-                        out[table].append(row)
-        table = outcomes(s) if with_outcomes else pd.DataFrame(columns=["course_id", "patient_id"])
-    table = table.copy()
-    table["course_id"] = table["course_id"].map(lambda x: course_ids.get(x, x))
-    table["patient_id"] = table["patient_id"].map(lambda x: patient_ids.get(x, x))
-    frames = {
-        k: pd.DataFrame(v, columns=_columns(k, actor.identified))
-        for k, v in out.items()
-        if k != "outcomes"
-    }
-    frames["outcomes"] = table
-    return frames
+            for table in ("visits", "doses", "events", "relapses"):
+                if table not in out:
+                    continue
+                for r in getattr(c, table):
+                    row = {"course_id": cid, "patient_id": pid}
+                    row.update({k: getattr(r, k) for k in COLUMNS[table]})
+                    row["week"] = round(weeks_between(c.start_date, r.date), 2)
+                    row["date"] = lens.date(r.date)
+                    if table == "visits":
+                        _flatten_visit(row)
+                    elif table == "events":
+                        _flatten_event(row)
+                    out[table].append(row)
 
 
 def export_response(request: Request, actor: Actor, name: str) -> Response:
@@ -128,7 +169,7 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
     if name == "audit.csv":
         if actor.role != "admin":
             raise Forbidden("only administrators may export the audit log")
-        with request.app.state.store.session() as s:
+        with request.app.state.store.reader() as s:
             rows = [
                 {
                     c: getattr(r, c)
@@ -148,8 +189,8 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
                 for r in audit.entries(s)
             ]
         return _csv(pd.DataFrame(rows), name)
-    frames = raw_tables(request, actor, with_outcomes=name in {"registry.xlsx", "outcomes.csv"})
     if name == "registry.xlsx":
+        frames = raw_tables(request, actor)
         buf = io.BytesIO()
         write_workbook(frames, buf)
         return Response(
@@ -158,9 +199,9 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     table = name.removesuffix(".csv")
-    if not name.endswith(".csv") or table not in frames:
+    if not name.endswith(".csv") or table not in TABLES:
         raise NotFound(f"no export {name}; one of {', '.join(t + '.csv' for t in TABLES)}")
-    return _csv(frames[table], name)
+    return _csv(raw_tables(request, actor, {table})[table], name)
 
 
 def _csv(df: pd.DataFrame, name: str) -> Response:

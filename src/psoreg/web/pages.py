@@ -5,26 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.store import audit, service
 from psoreg.store.errors import Conflict, FieldError, Forbidden
-from psoreg.store.export import load_patients, outcomes
-from psoreg.store.models import CourseRow, User
+from psoreg.store.export import load_patients
+from psoreg.store.models import CourseRow, PatientRow, User
+from psoreg.store.outcome_table import dashboard_table, outcome_records
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
 from psoreg.web.app import current_actor, render, secret_of, store_of
 from psoreg.web.charts import timeline_svg
+from psoreg.web.patient_list import Filters
+from psoreg.web.patient_list import patient_page as list_page
 from psoreg.web.present import (
     OUTCOME_FLAGS,
     Lens,
     course_view,
-    outcome_rows,
     patient_summary,
 )
 from psoreg.web.security import check_csrf
@@ -97,29 +100,6 @@ def home() -> Response:
 # --- patients ----------------------------------------------------------------------------------
 
 
-def _patients_table(request: Request, actor: Actor) -> list[dict[str, Any]]:
-    """Every patient as listed, with drugs, status and outcome flags."""
-    secret = secret_of(request)
-    with store_of(request).session() as s:
-        rows = load_patients(s)
-        table = outcome_rows(outcomes(s))
-    out = []
-    for p in rows:
-        lens = Lens(actor, secret, p.patient_id)
-        summary = patient_summary(p, lens)
-        flags = {
-            f for f, _ in OUTCOME_FLAGS for c in p.courses if table.get(c.course_id, {}).get(f)
-        }
-        summary.update(
-            drugs=sorted({c.drug for c in p.courses}),
-            ongoing=any(c.stop_date is None for c in p.courses),
-            n_courses=len(p.courses),
-            flags=flags,
-        )
-        out.append(summary)
-    return out
-
-
 @router.get("/patients", response_class=HTMLResponse)
 def patient_list(
     request: Request,
@@ -128,38 +108,27 @@ def patient_list(
     drug: str = "",
     status: str = "",
     flag: str = "",
+    page: int = 1,
 ) -> Response:
-    rows = _patients_table(request, actor)
-    needle = q.strip().lower()
-    if needle:
-        rows = [
-            r
-            for r in rows
-            if needle in r["label"].lower()
-            or (r["name"] and needle in r["name"].lower())
-            or (r["hospital_number"] and needle in r["hospital_number"].lower())
-        ]
-    if drug:
-        rows = [r for r in rows if drug in r["drugs"]]
-    if status == "ongoing":
-        rows = [r for r in rows if r["ongoing"]]
-    elif status == "stopped":
-        rows = [r for r in rows if r["n_courses"] and not r["ongoing"]]
-    if flag:
-        rows = [r for r in rows if flag in r["flags"]]
-    ctx = {"rows": rows, "q": q, "drug": drug, "status": status, "flag": flag}
+    filters = Filters(q=q, drug=drug, status=status, flag=flag)
+    with store_of(request).reader() as s:
+        shown = list_page(s, actor, secret_of(request), filters, page)
+    ctx = {"rows": shown.rows, "q": q, "drug": drug, "status": status, "flag": flag}
     drugs = [d for d in forms.COURSE[1].choices]
-    return render(request, "patients.html", flags=OUTCOME_FLAGS, drugs=drugs, **ctx)
+    query = urlencode({k: v for k, v in vars(filters).items() if v})
+    return render(
+        request, "patients.html", flags=OUTCOME_FLAGS, drugs=drugs, pager=shown, query=query, **ctx
+    )
 
 
 @router.get("/patients/{pk}", response_class=HTMLResponse)
 def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
-    with store_of(request).session() as s:
+    with store_of(request).reader() as s:
         found = load_patients(s, [pk])
         if not found:
             raise service.NotFound(f"no patient {pk}")
         p = found[0]
-        table = outcome_rows(outcomes(s, [pk]))
+        table = {r["course_id"]: r for r in outcome_records(s, [pk])}
         lens = Lens(actor, secret_of(request), p.patient_id)
         patient = patient_summary(p, lens)
         courses = [
@@ -525,9 +494,9 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: ActorDep) -> Response:
-    with store_of(request).session() as s:
-        table = outcomes(s)
-        n_patients = len(load_patients(s))
+    with store_of(request).reader() as s:
+        table = dashboard_table(s)
+        n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
     return render(request, "dashboard.html", stats=exports.dashboard_stats(table, n_patients))
 
 

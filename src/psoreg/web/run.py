@@ -30,6 +30,9 @@ class Started:
     url: str
     seeded: int
     demo_users: tuple[tuple[str, str, str], ...]
+    folder: Path
+    #: patients whose stored outcomes were missing or stale and were recomputed at start-up
+    refreshed: int = 0
 
 
 def site_secret(folder: Path) -> str:
@@ -43,10 +46,15 @@ def site_secret(folder: Path) -> str:
 
 
 def build(db: str | None, data: Path | None, demo: bool = True) -> Started:
-    """Open (migrate) the database, seed the demo on an empty one, and create the app."""
+    """Open (migrate) the database, seed the demo on an empty one, bring the stored outcomes
+    up to date, compile the outcome query, and create the app."""
+    from psoreg.outcomes.compiled import warm
+    from psoreg.store.outcome_table import refresh_stale
+
     folder = data or data_dir()
     url = db or default_url(folder)
     store = open_store(url)
+    warm(store.options)
     seeded, users = 0, ()
     with store.session() as s:
         no_users = not s.scalar(select(func.count()).select_from(User))
@@ -56,5 +64,31 @@ def build(db: str | None, data: Path | None, demo: bool = True) -> Started:
             users = DEMO_USERS
         if demo and is_empty(s):
             seeded = seed_visit_cohort(s)
+    refreshed = refresh_stale(store)
     app = create_app(store, site_secret(folder))
-    return Started(app=app, url=url, seeded=seeded, demo_users=users)
+    return Started(
+        app=app, url=url, seeded=seeded, demo_users=users, folder=folder, refreshed=refreshed
+    )
+
+
+def run_server(started: Started, host: str, port: int, workers: int | None = None) -> None:
+    """Serve ``started`` with uvicorn (uvloop and httptools when installed).
+
+    ``workers`` processes (default: the number of CPU cores) each run
+    :func:`psoreg.web.asgi.app_from_environment`; with 1 the application runs in this process.
+    """
+    import os
+
+    import uvicorn
+
+    from psoreg.web.asgi import DATA_VAR, DB_VAR
+
+    workers = workers or os.cpu_count() or 1
+    common = {"host": host, "port": port, "log_level": "warning", "server_header": False}
+    if workers == 1:
+        uvicorn.run(started.app, **common)
+        return
+    started.app.state.store.close()  # the workers open their own connections
+    os.environ[DB_VAR] = started.url
+    os.environ[DATA_VAR] = str(started.folder)
+    uvicorn.run("psoreg.web.asgi:app_from_environment", factory=True, workers=workers, **common)

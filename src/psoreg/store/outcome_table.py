@@ -1,0 +1,349 @@
+"""Materialised outcomes: each course's outcomes stored beside it, never stale.
+
+Pages, the dashboard and the exports read outcomes from ``course_outcomes`` instead of running
+the engine over the cohort on every request. Three rules keep the stored rows right:
+
+* **Refreshed in the writing transaction.** :func:`install_refresh` hooks the session factory:
+  every flush records which patients' records were created, changed or deleted (patients,
+  courses, doses, visits, events, relapses, whatever code path wrote them), and just before the
+  commit their courses' outcomes are recomputed by the engine and written in the same
+  transaction. A rolled-back write rolls its outcomes back with it.
+* **Versioned.** Each row carries :func:`psoreg.outcomes.compiled.outcomes_version` (the
+  definitions' source, the options and the psoreg version). A row of another version, or a
+  course without a row, is computed on the fly when read (:func:`read_outcomes`) and rewritten
+  by :func:`refresh_stale` (``psoreg serve`` runs it at start-up), so a changed definition or
+  option never shows an old value.
+* **Written only here.** Bulk loads that bypass the ORM must call :func:`refresh_patients` or
+  :func:`refresh_stale` themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from psoreg.outcomes.options import OutcomeOptions
+from psoreg.store.models import (
+    CourseOutcomeRow,
+    CourseRow,
+    DoseRow,
+    EventRow,
+    PatientRow,
+    RelapseRow,
+    VisitRow,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: outcome flags kept as columns (the patient list filters on them)
+FLAGS = (
+    "treatment_success",
+    "secondary_failure",
+    "primary_failure",
+    "relapse",
+    "rebound",
+    "paradoxical_event",
+)
+TOUCHED = "psoreg_touched_patients"
+TOUCHED_COURSES = "psoreg_touched_courses"
+OPTIONS = "psoreg_outcome_options"
+#: patients per engine run when many are refreshed at once
+BATCH = 2000
+
+
+def session_options(session: Session) -> OutcomeOptions:
+    """The outcome options of the store this session belongs to (default options)."""
+    return session.info.get(OPTIONS) or OutcomeOptions()
+
+
+def plain(value: Any) -> Any:
+    """A pandas/numpy cell as a JSON value (NaN and NA as null)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+# --- tracking what a transaction changed -----------------------------------------------------
+
+
+def _collect(session: Session, _ctx: Any) -> None:
+    patients: set[int] = session.info.setdefault(TOUCHED, set())
+    courses: set[int] = session.info.setdefault(TOUCHED_COURSES, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, PatientRow):
+            if obj.id is not None:
+                patients.add(obj.id)
+        elif isinstance(obj, CourseRow):
+            if obj.patient_pk is not None:
+                patients.add(obj.patient_pk)
+            elif obj.patient is not None and obj.patient.id is not None:
+                patients.add(obj.patient.id)
+        elif isinstance(obj, DoseRow | VisitRow | EventRow | RelapseRow):
+            if obj.course_pk is not None:
+                courses.add(obj.course_pk)
+            elif obj.course is not None and obj.course.id is not None:
+                courses.add(obj.course.id)
+
+
+def _refresh_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (SQLAlchemy fires before_commit for it): wait for the end
+    session.flush()
+    patients: set[int] = session.info.pop(TOUCHED, set())
+    courses: set[int] = session.info.pop(TOUCHED_COURSES, set())
+    if courses:
+        found = session.scalars(select(CourseRow.patient_pk).where(CourseRow.id.in_(courses)))
+        patients.update(found)
+    if patients:
+        refresh_patients(session, sorted(patients))
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(TOUCHED, None)
+    session.info.pop(TOUCHED_COURSES, None)
+
+
+def install_refresh(factory: sessionmaker[Session], options: OutcomeOptions | None = None) -> None:
+    """Make every session of ``factory`` refresh the outcomes of what it wrote, before commit."""
+    factory.kw.setdefault("info", {})[OPTIONS] = options or OutcomeOptions()
+    event.listen(factory, "after_flush", _collect)
+    event.listen(factory, "before_commit", _refresh_before_commit)
+    event.listen(factory, "after_rollback", _forget)
+
+
+# --- computing and writing -------------------------------------------------------------------
+
+
+def compute(session: Session, patient_pks: Iterable[int] | None = None) -> pd.DataFrame:
+    """The engine's outcomes of these patients (all when None), from the database as it is now
+    in this transaction."""
+    from psoreg.outcomes.compiled import compiled
+    from psoreg.store.export import build_cohort
+
+    options = session_options(session)
+    cohort = build_cohort(session, patient_pks, fresh=True)
+    if cohort.courses.empty:
+        import pandas as pd
+
+        return pd.DataFrame(columns=list(compiled(options).names))
+    from psoreg.outcomes.compiled import execute
+
+    return execute(cohort, options)
+
+
+def _lock_patients(session: Session, patient_pks: list[int]) -> None:
+    """On PostgreSQL, serialise refreshes of the same patient (SQLite's writer is already one)."""
+    if session.get_bind().dialect.name == "postgresql" and patient_pks:
+        session.execute(
+            select(PatientRow.id)
+            .where(PatientRow.id.in_(patient_pks))
+            .order_by(PatientRow.id)
+            .with_for_update()
+        ).all()
+
+
+def _chunks(items: list[int], n: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
+    """Recompute and store the outcomes of every course of these patients; returns the number
+    of courses written."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    pks = sorted(set(patient_pks))
+    version = outcomes_version(session_options(session))
+    written = 0
+    for chunk in _chunks(pks, BATCH):
+        _lock_patients(session, chunk)
+        table = compute(session, chunk)
+        ids = dict(
+            session.execute(
+                select(CourseRow.course_id, CourseRow.id).where(CourseRow.patient_pk.in_(chunk))
+            ).all()
+        )
+        owner = dict(
+            session.execute(
+                select(CourseRow.id, CourseRow.patient_pk).where(CourseRow.patient_pk.in_(chunk))
+            ).all()
+        )
+        session.execute(delete(CourseOutcomeRow).where(CourseOutcomeRow.patient_pk.in_(chunk)))
+        rows = []
+        now = None
+        for record in table.to_dict("records"):
+            clean = {k: plain(v) for k, v in record.items()}
+            pk = ids[clean["course_id"]]
+            if now is None:
+                from psoreg.store.models import utcnow
+
+                now = utcnow()
+            rows.append(
+                {
+                    "course_pk": pk,
+                    "patient_pk": owner[pk],
+                    "course_id": clean["course_id"],
+                    "outcomes_version": version,
+                    **{f: _flag(clean.get(f)) for f in FLAGS},
+                    "outcome": clean,
+                    "computed_at": now,
+                }
+            )
+        if rows:
+            session.execute(insert(CourseOutcomeRow), rows)
+        written += len(rows)
+    return written
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def stale_patients(session: Session) -> list[int]:
+    """Patients with a course whose stored outcomes are missing or of another version."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
+    q = (
+        select(CourseRow.patient_pk)
+        .outerjoin(CourseOutcomeRow, CourseOutcomeRow.course_pk == CourseRow.id)
+        .where(
+            (CourseOutcomeRow.course_pk.is_(None)) | (CourseOutcomeRow.outcomes_version != version)
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(q))
+
+
+def refresh_stale(store: Any, progress: Any | None = None) -> int:
+    """Rewrite every missing or stale row, in batches of :data:`BATCH` patients (each its own
+    transaction); ``progress(done, total)`` is called after each. Returns the patients done."""
+    with store.session() as s:
+        pending = stale_patients(s)
+    done = 0
+    for chunk in _chunks(pending, BATCH):
+        with store.session() as s:
+            refresh_patients(s, chunk)
+            s.info.pop(TOUCHED, None)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(pending))
+    return done
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_outcomes(session: Session, patient_pks: Iterable[int] | None = None) -> pd.DataFrame:
+    """Stored outcomes of these patients (all when None), one row per course sorted by
+    ``course_id``, with the engine's columns and types. Courses without a current row are
+    computed now (and not written: a read never writes)."""
+    from psoreg.outcomes.compiled import compiled, to_pandas
+
+    c = compiled(session_options(session))
+    return to_pandas(_arrow(outcome_records(session, patient_pks), c.columns), c.columns)
+
+
+def outcome_records(session: Session, patient_pks: Iterable[int] | None = None) -> list[dict]:
+    """As :func:`read_outcomes`, as plain dicts (null as None): what a page needs, without
+    building a DataFrame."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
+    q = select(
+        CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
+    )
+    courses = select(CourseRow.id, CourseRow.patient_pk)
+    pks = None if patient_pks is None else list(patient_pks)
+    if pks is not None:
+        q = q.where(CourseOutcomeRow.patient_pk.in_(pks))
+        courses = courses.where(CourseRow.patient_pk.in_(pks))
+    stored = {pk: (v, o) for pk, v, o in session.execute(q)}
+    records = []
+    missing: set[int] = set()
+    for course_pk, patient_pk in session.execute(courses):
+        found = stored.get(course_pk)
+        if found is None or found[0] != version:
+            missing.add(patient_pk)
+        else:
+            records.append(found[1])
+    if missing:
+        fresh = compute(session, sorted(missing))
+        records += [{k: plain(v) for k, v in r.items()} for r in fresh.to_dict("records")]
+    records.sort(key=lambda r: r["course_id"])
+    return records
+
+
+_PA_TYPES = {"string": "string", "float64": "float64", "boolean": "bool_", "int64": "int64"}
+
+
+def _arrow(records: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            name: pa.array([r.get(name) for r in records], type=getattr(pa, _PA_TYPES[kind])())
+            for name, kind in columns
+        }
+    )
+
+
+def count_courses(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(CourseRow)) or 0
+
+
+#: the outcome columns the dashboard needs (``psoreg.web.exports.dashboard_stats``)
+DASHBOARD_COLUMNS = (
+    "drug",
+    "stopped",
+    "treatment_success",
+    "secondary_failure",
+    "week_pasi75",
+    "relapse",
+    "paradoxical_event",
+)
+
+
+def dashboard_table(session: Session) -> pd.DataFrame:
+    """The few outcome columns the dashboard needs, for every course, read with the database's
+    JSON functions (no JSON decoding in Python). Falls back to :func:`read_outcomes` when any
+    course has no current stored row, so a stale value is never counted."""
+    import pandas as pd
+
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
+    o = CourseOutcomeRow.outcome
+    q = select(
+        CourseOutcomeRow.outcomes_version,
+        o["drug"].as_string(),
+        o["stopped"].as_boolean(),
+        CourseOutcomeRow.treatment_success,
+        CourseOutcomeRow.secondary_failure,
+        o["week_pasi75"].as_float(),
+        CourseOutcomeRow.relapse,
+        CourseOutcomeRow.paradoxical_event,
+    )
+    rows = session.connection().execute(q).all()
+    if len(rows) != count_courses(session) or any(r[0] != version for r in rows):
+        return read_outcomes(session)[list(DASHBOARD_COLUMNS)]
+    data = {name: [r[i + 1] for r in rows] for i, name in enumerate(DASHBOARD_COLUMNS)}
+    df = pd.DataFrame(data, columns=list(DASHBOARD_COLUMNS))
+    df["week_pasi75"] = pd.to_numeric(df["week_pasi75"], errors="coerce").astype(float)
+    return df
