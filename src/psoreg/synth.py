@@ -60,7 +60,12 @@ CHUNK_COURSES = 1 << 15
 #: Identifiers are a letter and this many digits (``C00000001``), so they sort numerically.
 ID_DIGITS = 8
 
-_ARROW_TYPES = {"string": pa.string(), "float64": pa.float64(), "boolean": pa.bool_()}
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+    "datetime64[ns]": pa.timestamp("ns"),
+}
 
 
 def arrow_schema(table: str) -> pa.Schema:
@@ -682,6 +687,9 @@ def _chunk(
                 par_morph_values, ev_morph_codes[ev_order], mask=ev_morph_null[ev_order]
             ),
             "rebound_morphology": rebound_morph[ev_order],
+            "pustular": np.concatenate(
+                [_in_fast(par_codes, par_morph_values, _PUSTULAR), np.zeros(len(ae_idx), bool)]
+            )[ev_order],
             "description": _take(ev_desc_values, ev_desc_codes[ev_order]),
             "sites": pa.array(
                 np.concatenate([sites[par_codes], np.full(n_ae, None, object)])[ev_order],
