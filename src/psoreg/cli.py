@@ -448,7 +448,7 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
 def report(
     path: PathArg,
     out_file: Annotated[
-        Path, typer.Option("--out", "-o", help="Report file: .html, .docx, .md or .tex.")
+        Path, typer.Option("--out", "-o", help="Report file: .html, .docx, .md, .tex or .pdf.")
     ],
     tables_dir: Annotated[
         Path | None, typer.Option("--tables-dir", help="Also write each table as CSV here.")
@@ -477,8 +477,13 @@ def report(
     relapse_definition: RelapseDef = "loss_of_pasi50",
     rebound_definition: ReboundDef = "npf",
     confirm_secondary_failure: Confirm = False,
+    definition: DefinitionOpt = None,
+    km_median: KmMedian = "smallest",
+    km_ci: KmCi = "log-log",
+    published: PublishedOpt = None,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
+    from psoreg.analysis.published import published_file_for
     from psoreg.errors import PsoregError
     from psoreg.reports import FORMATS, build_report, write_report, write_tables_csv
 
@@ -494,7 +499,9 @@ def report(
         relapse_definition,
         rebound_definition,
         confirm_secondary_failure,
+        definition,
     )
+    _check_km(km_median, km_ci)
     cohort = _load(path, drug)
     try:
         rep = build_report(
@@ -506,6 +513,9 @@ def report(
             group_by=group_by,
             source=path,
             title=title,
+            km_median=km_median,  # type: ignore[arg-type]
+            km_ci=km_ci,  # type: ignore[arg-type]
+            published=published or published_file_for(path),
         )
         written = write_report(rep, out_file)
         if tables_dir is not None:

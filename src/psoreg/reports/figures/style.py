@@ -69,7 +69,13 @@ SERIES_STYLES: list[SeriesStyle] = [
     SeriesStyle(OKABE_ITO[3], (0, (3, 1.5, 1, 1.5, 1, 1.5)), "v"),
     SeriesStyle(OKABE_ITO[1], (0, (8, 3)), "P"),
     SeriesStyle(OKABE_ITO[4], (0, (2, 2)), "X"),
+    SeriesStyle(OKABE_ITO[0], (0, (4, 1, 1, 1, 1, 1)), "*"),
+    SeriesStyle(OKABE_ITO[5], (0, (1, 3)), "h"),
+    SeriesStyle(OKABE_ITO[6], (0, (7, 1.5, 2, 1.5)), "<"),
 ]
+
+#: Bar hatching per group (swimmer plot by drug), so bars differ without colour too.
+HATCHES = ["", "////", "....", "xxxx", "\\\\", "++++", "oo", "----"]
 
 #: Double-column journal width, inches (about 174 mm).
 WIDTH = 6.85
