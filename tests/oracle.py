@@ -124,7 +124,9 @@ def _course(c, visits, events, episodes, o: OutcomeOptions, dlqi) -> dict:  # no
         mini = None if ip is None else ip + EPS >= 50
         if mini and o.minimal_response_definition == "pasi50_dlqi":  # BAD: and DLQI fall
             d_at = r["dlqi_at_primary"]
-            mini = None if d_at is None or base_dlqi is None else base_dlqi - d_at + EPS >= o.dlqi_mcid
+            mini = (
+                None if d_at is None or base_dlqi is None else base_dlqi - d_at + EPS >= o.dlqi_mcid
+            )
         if o.missing_primary_as_failure:
             succ, mini = bool(succ), bool(mini)
     else:  # no visits and no milestones: nothing reached
@@ -187,8 +189,11 @@ def _course(c, visits, events, episodes, o: OutcomeOptions, dlqi) -> dict:  # no
 
     def morph(x, d: str) -> bool:  # noqa: ANN001 - NPF: GPP/erythrodermic; EMEA: any pustular too
         rb = bool(x.rebound_morphology) if not pd.isna(x.rebound_morphology) else False
-        pus = bool(getattr(x, "pustular", False)) if not pd.isna(getattr(x, "pustular", False)) \
+        pus = (
+            bool(getattr(x, "pustular", False))
+            if not pd.isna(getattr(x, "pustular", False))
             else False
+        )
         return rb or (d == "ema" and pus)
 
     for d in ("npf", "ema"):

@@ -93,7 +93,9 @@ def test_trajectories(case) -> None:
         first = courses[0]
         cid = o.course_id.iloc[0]
         n_visits = int((cohort.assessments.course_id == cid).sum())
-        off = [ln for ln in ax_pct.get_lines() if ln.get_gid() == f"off-treatment:{first.get_gid()}"]
+        off = [
+            ln for ln in ax_pct.get_lines() if ln.get_gid() == f"off-treatment:{first.get_gid()}"
+        ]
         n_off = len(off[0].get_xdata()) - 1 if off else 0  # the bridge repeats the last on-visit
         assert len(first.get_xdata()) + n_off in (n_visits, n_visits + 1)
         stop = o.stop_week.iloc[0]

@@ -106,8 +106,14 @@ def compare(summary: Any, published: dict[str, Any]) -> list[Comparison]:  # noq
             fig = summary[key]
         except KeyError:
             out.append(
-                Comparison(key, spec.get("label", key), "—", spec["published"], None,
-                           spec.get("note", "psoreg has no such figure"))  # fmt: skip
+                Comparison(
+                    key,
+                    spec.get("label", key),
+                    "—",
+                    spec["published"],
+                    None,
+                    spec.get("note", "psoreg has no such figure"),
+                )  # fmt: skip
             )
             continue
         agrees = _agrees(fig, spec)
@@ -115,7 +121,13 @@ def compare(summary: Any, published: dict[str, Any]) -> list[Comparison]:  # noq
         if agrees is False and not note:
             note = f"psoreg gives {fig.text}; the paper prints {spec['published']}."
         out.append(
-            Comparison(key, spec.get("label", fig.label), _psoreg_text(fig), spec["published"],
-                       agrees, note)  # fmt: skip
+            Comparison(
+                key,
+                spec.get("label", fig.label),
+                _psoreg_text(fig),
+                spec["published"],
+                agrees,
+                note,
+            )  # fmt: skip
         )
     return out

@@ -235,8 +235,10 @@ def summarize(
         _counted(
             "pasi90_by_week16",
             f"PASI90 by week {fmt(by)}",
-            count(reached_by, f"courses followed to week {fmt(by)} on treatment or reaching "
-                  "PASI90 before it"),
+            count(
+                reached_by,
+                f"courses followed to week {fmt(by)} on treatment or reaching PASI90 before it",
+            ),
         )
     )
     stopped = o[o.stopped]
@@ -294,8 +296,7 @@ def summarize(
         _counted(
             "relapse_sensitivity",
             f"Relapse after stopping ({other}; sensitivity analysis)",
-            count(o[f"relapse_{other}"], "stopped courses responding at the stop, with "
-                  "follow-up"),
+            count(o[f"relapse_{other}"], "stopped courses responding at the stop, with follow-up"),
         )
     )
     plaque = o.relapse_morphology.map(

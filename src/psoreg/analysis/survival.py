@@ -46,8 +46,8 @@ TOLERANCE = math.sqrt(2.220446049250313e-16)  # √ε, as R's all.equal and quan
 CI_METHODS: dict[str, str] = {
     "log-log": "pointwise log(−log S) band (Kalbfleisch–Prentice; Stata sts, SAS, lifelines "
     "default)",
-    "log": "pointwise log S band (R survfit default, conf.type = \"log\")",
-    "plain": "pointwise linear Greenwood band (R conf.type = \"plain\")",
+    "log": 'pointwise log S band (R survfit default, conf.type = "log")',
+    "plain": 'pointwise linear Greenwood band (R conf.type = "plain")',
 }
 MEDIAN_CONVENTIONS: dict[str, str] = {
     "smallest": "smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)",
@@ -88,9 +88,7 @@ class MedianCI:
             return none if v is None else fmt(v, digits)
 
         pct = fmt(self.level * 100)
-        return (
-            f"{f(self.median, 'NR')} ({pct}% CI {f(self.lower, 'NA')}–{f(self.upper, 'NA')})"
-        )
+        return f"{f(self.median, 'NR')} ({pct}% CI {f(self.lower, 'NA')}–{f(self.upper, 'NA')})"
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,9 @@ def kaplan_meier(
     )
 
 
-def curve(km: KaplanMeier) -> tuple[list[float], list[float], list[float | None], list[float | None]]:
+def curve(
+    km: KaplanMeier,
+) -> tuple[list[float], list[float], list[float | None], list[float | None]]:
     """Step-plot arrays from time 0: (times, S, lower, upper), one point per event time."""
     ts, ss, lo, hi = [0.0], [1.0], [1.0], [1.0]
     for st in km.steps:

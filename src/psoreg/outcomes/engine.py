@@ -81,9 +81,9 @@ def _rebound_windows(cb: ir.Table, opts: OutcomeOptions) -> dict[str, ir.Value]:
     for defn, months in REBOUND_MONTHS.items():
         days = ibis.literal(float(opts.rebound_days(defn)))
         if opts.rebound_window_unit == "calendar_months":
-            stop = cb.start_date.cast("date") + (cb.stop_week * 7).round().cast("int64").as_interval(
-                "D"
-            )
+            stop = cb.start_date.cast("date") + (cb.stop_week * 7).round().cast(
+                "int64"
+            ).as_interval("D")
             cal = (stop + ibis.interval(months=months)).delta(stop, unit="day").cast("float64")
             days = ibis.coalesce(cal, days)
         out[f"rebound_window_{defn}"] = days / 7
@@ -183,7 +183,10 @@ def _primary_visit(v: ir.Table, cb: ir.Table, t: Tables, opts: OutcomeOptions) -
     rank = ibis.row_number().over(group_by="course_id", order_by=[cand.dist, cand.week])
     cand = cand.mutate(rank=rank).filter(lambda t_: t_.rank == 0)
     prim = cand.select(
-        "course_id", primary_visit_week="week", improvement_at_primary="impr", dlqi_at_primary="dlqi"
+        "course_id",
+        primary_visit_week="week",
+        improvement_at_primary="impr",
+        dlqi_at_primary="dlqi",
     )
     return pw.left_join(prim, "course_id").select(
         pw.course_id,

@@ -123,12 +123,16 @@ class OutcomeOptions(BaseModel):
         "months from the stop date (courses with a start date; others use days).",
     )
     rebound_days_npf: int = Field(
-        92, ge=1, le=366, description="NPF rebound window in days: 3 months = up to 92 days "
-        "(Papp 2006)."
+        92,
+        ge=1,
+        le=366,
+        description="NPF rebound window in days: 3 months = up to 92 days (Papp 2006).",
     )
     rebound_days_ema: int = Field(
-        62, ge=1, le=366, description="EMEA rebound window in days: 2 months = up to 62 days "
-        "(Papp 2006)."
+        62,
+        ge=1,
+        le=366,
+        description="EMEA rebound window in days: 2 months = up to 62 days (Papp 2006).",
     )
     rebound_zero_baseline: ReboundZeroBaseline = Field(
         "not_applicable",
@@ -146,8 +150,11 @@ class OutcomeOptions(BaseModel):
         "least dlqi_mcid points from baseline (BAD, Smith 2017).",
     )
     dlqi_mcid: int = Field(
-        4, ge=1, le=30, description="DLQI fall for the BAD minimal response: 4 (BAD; Basra 2015) "
-        "or 5 (NICE TA180)."
+        4,
+        ge=1,
+        le=30,
+        description="DLQI fall for the BAD minimal response: 4 (BAD; Basra 2015) "
+        "or 5 (NICE TA180).",
     )
     paradoxical_after_stop: ParadoxicalAfterStop = Field(
         "flag",

@@ -17,8 +17,8 @@ from psoreg.analysis.summary import summarize
 from psoreg.analysis.survival import CI_METHODS, MEDIAN_CONVENTIONS, CIMethod, MedianConvention
 from psoreg.cohort import Cohort
 from psoreg.outcomes import OutcomeOptions, compute_outcomes
-from psoreg.reports.appendix import appendix_tables
 from psoreg.reports import strings
+from psoreg.reports.appendix import appendix_tables
 from psoreg.reports.cells import DASH
 from psoreg.reports.figures import km_figure, swimmer_figure, trajectories_figure
 from psoreg.reports.figures.flow import flow_figure
@@ -151,11 +151,18 @@ def comparison_table(comparisons: list, source: str) -> ReportTable:  # noqa: AN
     return ReportTable(
         "published",
         "Table 11. Comparison with the published figures",
-        [("figure", "Figure"), ("psoreg", "psoreg"), ("paper", "Paper"),
-         ("verdict", "Agreement"), ("note", "Note")],  # fmt: skip
+        [
+            ("figure", "Figure"),
+            ("psoreg", "psoreg"),
+            ("paper", "Paper"),
+            ("verdict", "Agreement"),
+            ("note", "Note"),
+        ],  # fmt: skip
         rows,
-        [f"Published figures: {source}. psoreg reports what the data give and never adjusts a "
-         "number to match the paper; each disagreement is explained in its note."],
+        [
+            f"Published figures: {source}. psoreg reports what the data give and never adjusts a "
+            "number to match the paper; each disagreement is explained in its note."
+        ],
     )
 
 

@@ -197,7 +197,9 @@ def group_table(
     foot.append("— = no test (a group without values, or no variation).")
     if by in SELF and SELF[by]:
         foot.append("The grouping variable is not tested against itself.")
-    foot.append("p > 0.99 is printed as >0.99, p < 0.001 as <0.001. Kaplan–Meier medians by "
-                "group are in the figures.")
+    foot.append(
+        "p > 0.99 is printed as >0.99, p < 0.001 as <0.001. Kaplan–Meier medians by "
+        "group are in the figures."
+    )
     what = "drug" if by == "drug" else "biologic-naive status"
     return ReportTable("groups", f"Table 5. Summary by {what}", cols, rows, [*notes, *foot])

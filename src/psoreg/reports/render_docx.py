@@ -60,7 +60,9 @@ def _widths(t: ReportTable) -> list[float]:
     """Column widths (cm) in proportion to content, each at least its longest word."""
     rows = [t.headers(), *t.matrix()]
     n = len(t.columns)
-    least = [max(len(w) for r in rows for w in (r[j].split() or [""])) * 0.2 + 0.3 for j in range(n)]
+    least = [
+        max(len(w) for r in rows for w in (r[j].split() or [""])) * 0.2 + 0.3 for j in range(n)
+    ]
     natural = [max(least[j], min(max(len(r[j]) for r in rows), 50) * 0.19 + 0.3) for j in range(n)]
     if sum(natural) <= PAGE_WIDTH_CM:
         return natural

@@ -82,9 +82,7 @@ def escape(s: str) -> str:
         else:
             out.append(word)
     text = "".join(out)
-    return "".join(
-        r"\allowbreak{}" if ch == "\u0000" else _ESCAPES.get(ch, ch) for ch in text
-    )
+    return "".join(r"\allowbreak{}" if ch == "\u0000" else _ESCAPES.get(ch, ch) for ch in text)
 
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -176,7 +174,9 @@ def table_tex(t: ReportTable) -> str:
     """One table: booktabs rules, caption and label, as a ``longtable`` (it breaks across
     pages, so no table can be too large for one)."""
     text, numbered = _caption(t)
-    cap = f"\\caption{{{escape(text)}}}" if numbered else f"\\caption*{{\\textbf{{{escape(text)}}}}}"
+    cap = (
+        f"\\caption{{{escape(text)}}}" if numbered else f"\\caption*{{\\textbf{{{escape(text)}}}}}"
+    )
     head = " & ".join(f"\\textbf{{{escape(h)}}}" for h in t.headers()) + r" \\"
     body = [" & ".join(escape(c) for c in row) + r" \\" for row in t.matrix()]
     feet = [f"{{\\footnotesize {escape(f)}\\par}}" for f in t.footnotes]

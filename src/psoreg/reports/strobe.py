@@ -57,8 +57,10 @@ def flow_stages(outcomes: pd.DataFrame, options: OutcomeOptions) -> list[FlowSta
     followed = stopped & (o.relapse_followup_weeks.notna() | o.weeks_to_recorded_relapse.notna())
     eligible = o.relapse.notna()
     relapsed = _flag(o.relapse)
-    wk = "each drug's assessment week" if options.primary_week_by_drug else (
-        f"week {fmt(options.primary_week)}"
+    wk = (
+        "each drug's assessment week"
+        if options.primary_week_by_drug
+        else (f"week {fmt(options.primary_week)}")
     )
     win = (
         f"±{fmt(options.window_before)} weeks"
@@ -67,23 +69,40 @@ def flow_stages(outcomes: pd.DataFrame, options: OutcomeOptions) -> list[FlowSta
     )
     not_resp = int((followed & ~eligible).sum())
     return [
-        FlowStage("included", "Courses included", n, "not assessable: no visit within "
-                  f"{win} of {wk}", int((~assessable).sum())),  # fmt: skip
         FlowStage(
-            "assessable", f"Assessable for treatment success at {wk}", int(assessable.sum()),
-            "ongoing at the last follow-up (of all included)", int((~stopped).sum()),
+            "included",
+            "Courses included",
+            n,
+            f"not assessable: no visit within {win} of {wk}",
+            int((~assessable).sum()),
         ),  # fmt: skip
         FlowStage(
-            "stopped", "Stopped (of all courses included)", int(stopped.sum()),
-            "no visit or relapse recorded after the stop", int((stopped & ~followed).sum()),
+            "assessable",
+            f"Assessable for treatment success at {wk}",
+            int(assessable.sum()),
+            "ongoing at the last follow-up (of all included)",
+            int((~stopped).sum()),
         ),  # fmt: skip
         FlowStage(
-            "followed", "Followed up after the stop", int(followed.sum()),
-            f"not responding at the stop ({options.relapse_definition})", not_resp,
+            "stopped",
+            "Stopped (of all courses included)",
+            int(stopped.sum()),
+            "no visit or relapse recorded after the stop",
+            int((stopped & ~followed).sum()),
         ),  # fmt: skip
         FlowStage(
-            "eligible", "Eligible for relapse (responding at the stop)", int(eligible.sum()),
-            "no relapse by the last follow-up", int((eligible & ~relapsed).sum()),
+            "followed",
+            "Followed up after the stop",
+            int(followed.sum()),
+            f"not responding at the stop ({options.relapse_definition})",
+            not_resp,
+        ),  # fmt: skip
+        FlowStage(
+            "eligible",
+            "Eligible for relapse (responding at the stop)",
+            int(eligible.sum()),
+            "no relapse by the last follow-up",
+            int((eligible & ~relapsed).sum()),
         ),  # fmt: skip
         FlowStage("relapsed", f"Relapsed ({options.relapse_definition})", int(relapsed.sum())),
     ]
@@ -106,8 +125,12 @@ def flow_table(outcomes: pd.DataFrame, options: OutcomeOptions) -> ReportTable:
     return ReportTable(
         "flow",
         "Table 6. Flow of the courses",
-        [("stage", "Stage"), ("n", "Courses"), ("left", "Not going on: reason"),
-         ("left_n", "Courses")],  # fmt: skip
+        [
+            ("stage", "Stage"),
+            ("n", "Courses"),
+            ("left", "Not going on: reason"),
+            ("left_n", "Courses"),
+        ],  # fmt: skip
         rows,
         [
             "STROBE item 13: numbers at each stage of the study, with the reasons for not "
@@ -177,7 +200,8 @@ def _event_rows(events: pd.DataFrame, n_courses: int) -> list[Row]:
         groups.append((kind, f"{label}, any", e))
         morph = e.morphology.fillna("not classified").astype(str)
         for m in sorted(set(morph)):
-            groups.append((f"{kind}_{m}", f"  {m.replace(';', ', ')}", e[morph == m]))
+            groups.append((f"{kind}_{m}", f"{label.split()[0]}: {m.replace(';', ', ')}",
+                           e[morph == m]))  # fmt: skip
     for key, label, e in groups:
         courses = Count(int(e.course_id.nunique()), n_courses, "all courses")
         ci = courses.wilson()
@@ -208,8 +232,12 @@ def adverse_event_table(cohort: Cohort, outcomes: pd.DataFrame) -> ReportTable:
     return ReportTable(
         "adverse_events",
         "Table 8. Adverse and paradoxical events",
-        [("event", "Event (morphology)"), ("events", "Events"),
-         ("courses", "Courses with ≥ 1, n/N (%)"), ("ci", "95% CI (%)")],  # fmt: skip
+        [
+            ("event", "Event (morphology)"),
+            ("events", "Events"),
+            ("courses", "Courses with ≥ 1, n/N (%)"),
+            ("ci", "95% CI (%)"),
+        ],  # fmt: skip
         _event_rows(on, len(outcomes)),
         [
             "Events from the first dose to the stop (or last follow-up). Paradoxical events "
@@ -267,7 +295,11 @@ def sensitivity_table(
     rows = []
     for defn, label in (
         ("loss_of_pasi50", "Loss of PASI50 (case series; 'time to lose PASI50')"),
-        ("half_of_best", f"Loss of half the best improvement (NPF/EMEA; {options.half_of_best_loss.replace('_', ' ')})"),  # noqa: E501
+        (
+            "half_of_best",
+            "Loss of half the best improvement (NPF/EMEA; "
+            f"{options.half_of_best_loss.replace('_', ' ')})",
+        ),
     ):
         o = outcomes.assign(relapse=outcomes[f"relapse_{defn}"],
                             weeks_to_relapse=outcomes[f"weeks_to_relapse_{defn}"])  # fmt: skip
@@ -301,8 +333,12 @@ def sensitivity_table(
     return ReportTable(
         "sensitivity",
         "Table 10. Sensitivity analysis: relapse under both definitions",
-        [("definition", "Relapse definition"), ("relapse", "Relapsed, n/N (%)"),
-         ("unknown", "Unknown"), ("km", "Relapse-free time, KM median (95% CI)")],  # fmt: skip
+        [
+            ("definition", "Relapse definition"),
+            ("relapse", "Relapsed, n/N (%)"),
+            ("unknown", "Unknown"),
+            ("km", "Relapse-free time, KM median (95% CI)"),
+        ],  # fmt: skip
         rows,
         foot,
     )

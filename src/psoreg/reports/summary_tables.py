@@ -35,9 +35,7 @@ UNITS = {"weeks_to_pasi75": "weeks", "weeks_on_treatment": "weeks", "weeks_to_re
 def _note_cell(note: str, n: int | None) -> Cell:
     if n is None:
         return Cell(note)
-    return Cell(
-        note, count=n, masked=lambda k: re.sub(r"\b(n|events)=\d+", rf"\1<{k}", note)
-    )
+    return Cell(note, count=n, masked=lambda k: re.sub(r"\b(n|events)=\d+", rf"\1<{k}", note))
 
 
 def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTable:
@@ -64,9 +62,7 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
             value, note = km_cell(f.stat, n), _note_cell(note_text, n or None)
         else:
             value, note = n_cell(int(f.stat)), _note_cell(note_text, None)
-        rows.append(
-            Row(f.key, {"figure": Cell(f.label), "value": value, "ci": ci, "note": note})
-        )
+        rows.append(Row(f.key, {"figure": Cell(f.label), "value": value, "ci": ci, "note": note}))
         if isinstance(f.stat, Count) and f.stat.unknown:
             rows.append(
                 Row(
@@ -85,8 +81,12 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
     return ReportTable(
         "summary",
         "Table 3. Summary of the case series",
-        [("figure", "Figure"), ("value", "Value"), ("ci", "95% CI (%)"),
-         ("note", "Denominator / method")],  # fmt: skip
+        [
+            ("figure", "Figure"),
+            ("value", "Value"),
+            ("ci", "95% CI (%)"),
+            ("note", "Denominator / method"),
+        ],  # fmt: skip
         rows,
         [
             "Counts are k/N (%) with the denominator named; percentages rounded half up; 95% CI "
@@ -94,8 +94,11 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
             "records left out of a denominator because the value is not known.",
             f"Medians with IQR; quartiles by the quantile method {method!r} (named in each row).",
             "Kaplan–Meier medians: "
-            + ("the smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)" if km == "smallest"
-               else "R's convention (midpoint of a flat segment at exactly S = 0.5)")
+            + (
+                "the smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)"
+                if km == "smallest"
+                else "R's convention (midpoint of a flat segment at exactly S = 0.5)"
+            )
             + f"; 95% CI where the pointwise {km_ci} band crosses 0.5 (R print.survfit rule); "
             "NR = not reached, NA = not estimable from the data. The plain medians (IQR) "
             "over the courses with the event are what a case series prints.",

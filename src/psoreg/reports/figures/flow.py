@@ -25,11 +25,11 @@ def flow_figure(stages, suppress_below: int | None = None) -> Figure:  # noqa: A
         _box(ax, 2.6, y, 4.6, f"{s.label}\nn = {count_label(s.n, suppress_below)}",
              gid=f"flow:{s.key}")  # fmt: skip
         if i < n - 1:
-            ax.annotate("", xy=(2.6, y - 0.75), xytext=(2.6, y - 0.25),
-                        arrowprops={"arrowstyle": "-|>", "color": "#000000", "lw": 1.0})  # fmt: skip
+            down = {"arrowstyle": "-|>", "color": "#000000", "lw": 1.0}
+            ax.annotate("", xy=(2.6, y - 0.75), xytext=(2.6, y - 0.25), arrowprops=down)
         if s.left:
-            ax.annotate("", xy=(5.45, y - 0.5), xytext=(2.6, y - 0.5),
-                        arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.9})  # fmt: skip
+            side = {"arrowstyle": "-|>", "color": "#555555", "lw": 0.9}
+            ax.annotate("", xy=(5.45, y - 0.5), xytext=(2.6, y - 0.5), arrowprops=side)
             _box(ax, 7.55, y - 0.5, 4.1,
                  f"{s.left}\nn = {count_label(s.left_n, suppress_below)}",
                  gid=f"flow-left:{s.key}", grey=True)  # fmt: skip

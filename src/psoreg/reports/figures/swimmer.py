@@ -124,7 +124,10 @@ def swimmer_figure(
     n_by_drug = outcomes.drug.astype(str).value_counts()
     handles: list[object] = [
         Patch(
-            facecolor=col[d], hatch=hatch[d], edgecolor="#333333", lw=0.4,
+            facecolor=col[d],
+            hatch=hatch[d],
+            edgecolor="#333333",
+            lw=0.4,
             label=f"{d} (n={count_label(int(n_by_drug[d]), suppress_below)})",
         )
         for d in drugs
