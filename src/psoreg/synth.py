@@ -64,7 +64,7 @@ _ARROW_TYPES = {
     "string": pa.string(),
     "float64": pa.float64(),
     "boolean": pa.bool_(),
-    "datetime64[ns]": pa.timestamp("ns"),
+    "datetime64[ns]": pa.date32(),  # Spark cannot read nanosecond timestamps
 }
 
 
@@ -630,6 +630,13 @@ def _chunk(
             "patient_id": _ids("P", first_patient + pat),
             "drug": _take(list(_DRUG_NAMES), drug),
             "regimen": _take(regimen_values, regimen_codes),
+            # a start date for calendar-month rebound windows; derived from the course number,
+            # not the random stream, so every other column stays as it was for a seed
+            "start_date": pa.array(
+                np.datetime64("2015-01-01")
+                + ((first_course + np.arange(n)) * 37 % 3650).astype("timedelta64[D]"),
+                pa.date32(),
+            ),
             "stop_week": pa.array(stop_week, mask=~stopped),
             "stop_reason": _take([r.value for r in reasons], reason_codes, mask=~stopped),
             "followup_week": followup_week,
