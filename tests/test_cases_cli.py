@@ -85,7 +85,7 @@ def test_compare_natalizumab_by_morphology_markdown(lib: Path) -> None:
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
     assert len(rows) == 2
     assert rows[0].startswith("| **Ozarslan et al. 2022** (this case) | 50/F |")
-    assert rows[1].startswith("| Suh et al. 2018 | 30/M | psoriasis | 6 weeks |")
+    assert rows[1].startswith("| Suh et al. 2018 | 30/M | plaque | 6 weeks |")
 
 
 def test_compare_by_class_and_html_out(lib: Path, tmp_path: Path) -> None:

@@ -50,9 +50,10 @@ def test_clinic_ustekinumab_case_against_ustekinumab_literature(library: list[Ca
     assert comp.criterion.kind == "drug" and comp.criterion.value == "ustekinumab"
     assert _rows(comp) == USTEKINUMAB_ROWS
     assert [r.is_compared_case for r in comp.rows] == [True] + [False] * 6
+    # Table 3's 'Ps' is chronic plaque psoriasis for the literature as for the clinic's own case
+    # (one coding rule, psoreg.cases.coding)
     assert [r.phenotype for r in comp.rows] == [
-        "plaque", "psoriasis & PsA", "psoriasis & PsA", "psoriasis", "psoriasis & PsA",
-        "psoriasis", "psoriasis",
+        "plaque", "plaque & PsA", "plaque & PsA", "plaque", "plaque & PsA", "plaque", "plaque",
     ]  # fmt: skip
 
     s = comp.summary

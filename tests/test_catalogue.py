@@ -268,12 +268,12 @@ def test_bimekizumab():
     ]
 
 
-def test_etanercept_twice_weekly_then_weekly():
-    # Enbrel: 50 mg twice weekly for 3 months (12 weeks), then 50 mg weekly
-    doses = schedule("etanercept", 14)
-    twice = [(w / 2, 50) for w in range(24)]  # 0, 0.5, ..., 11.5
-    assert doses[:24] == twice
-    assert doses[24:] == [(12.5, 50), (13.5, 50)]
+def test_etanercept_induction_is_three_months_per_label():
+    # Enbrel: 50 mg twice weekly for 3 months (13 weeks: 365.25/4/7 = 13.04), then 50 mg weekly
+    doses = schedule("etanercept", 15)
+    twice = [(w / 2, 50) for w in range(26)]  # 0, 0.5, ..., 12.5: 26 doses
+    assert doses[:26] == twice
+    assert doses[26:] == [(13.5, 50), (14.5, 50)]
 
 
 def test_other_label_schedules():

@@ -27,11 +27,13 @@ def course(draw: st.DrawFn, cid: str) -> tuple[dict, list[dict], list[dict], lis
     weeks += draw(st.lists(st.integers(-6, 90).map(lambda x: x + 0.5), max_size=3))
     weeks = sorted(set(weeks))
     visits = []
+    dlqi = st.one_of(st.none(), st.integers(0, 30).map(float))
     for w in weeks:
         f = draw(st.one_of(st.sampled_from(FRACTIONS), st.floats(0, 1.5)))
-        visits.append({"course_id": cid, "week": float(w), "pasi": round(min(72.0, base * f), 2)})
+        visits.append({"course_id": cid, "week": float(w), "pasi": round(min(72.0, base * f), 2),
+                       "dlqi": draw(dlqi)})  # fmt: skip
     if draw(st.booleans()):  # a baseline visit at week 0
-        visits.append({"course_id": cid, "week": 0.0, "pasi": base})
+        visits.append({"course_id": cid, "week": 0.0, "pasi": base, "dlqi": draw(dlqi)})
         visits = list({v["week"]: v for v in visits}.values())
     stop = draw(st.one_of(st.none(), st.integers(1, 70).map(float)))
     stated = draw(st.one_of(st.none(), st.just(base)))
@@ -41,14 +43,19 @@ def course(draw: st.DrawFn, cid: str) -> tuple[dict, list[dict], list[dict], lis
         "drug": "ustekinumab",
         "stop_week": stop,
         "baseline_pasi": stated,
+        "baseline_dlqi": draw(st.one_of(st.none(), st.integers(0, 30).map(float))),
+        # month ends and leap days make calendar-month windows differ from day counts
+        "start_date": draw(st.one_of(st.none(), st.sampled_from(
+            ["2023-11-30", "2023-12-31", "2024-01-31", "2024-02-29", "2024-06-15"]))),
         "followup_week": draw(st.one_of(st.none(), st.just(90.0))) if stop is None else None,
-    }
+    }  # fmt: skip
     events = [
         {
             "course_id": cid,
             "kind": draw(st.sampled_from(["paradoxical", "adverse"])),
             "week": float(draw(st.integers(0, 90))),
             "rebound_morphology": draw(st.booleans()),
+            "pustular": draw(st.booleans()),
         }
         for _ in range(draw(st.integers(0, 2)))
     ]
@@ -59,7 +66,7 @@ def course(draw: st.DrawFn, cid: str) -> tuple[dict, list[dict], list[dict], lis
                 "course_id": cid,
                 "weeks_after_stop": float(draw(st.integers(1, 30))),
                 "rebound_morphology": draw(st.booleans()),
-                "pustular": False,
+                "pustular": draw(st.booleans()),
             }
         )
     return crs, visits, events, episodes
@@ -72,9 +79,10 @@ def cohorts(draw: st.DrawFn) -> Cohort:
     return Cohort(
         courses=pd.DataFrame([p[0] for p in parts]),
         assessments=pd.DataFrame([v for p in parts for v in p[1]],
-                                 columns=["course_id", "week", "pasi"]),
+                                 columns=["course_id", "week", "pasi", "dlqi"]),
         events=pd.DataFrame([e for p in parts for e in p[2]],
-                            columns=["course_id", "kind", "week", "rebound_morphology"]),
+                            columns=["course_id", "kind", "week", "rebound_morphology",
+                                     "pustular"]),
         relapses=pd.DataFrame([e for p in parts for e in p[3]],
                               columns=["course_id", "weeks_after_stop", "rebound_morphology",
                                        "pustular"]),
@@ -89,6 +97,12 @@ options = st.builds(
     secondary_failure_confirmation=st.booleans(),
     missing_primary_as_failure=st.booleans(),
     baseline_lookback_weeks=st.sampled_from([0.0, 4.0]),
+    rebound_window_unit=st.sampled_from(["days", "calendar_months"]),
+    rebound_zero_baseline=st.sampled_from(["not_applicable", "any_pasi"]),
+    half_of_best_loss=st.sampled_from(["more_than_half", "at_least_half"]),
+    minimal_response_definition=st.sampled_from(["pasi50", "pasi50_dlqi"]),
+    dlqi_mcid=st.sampled_from([4, 5]),
+    paradoxical_after_stop=st.sampled_from(["flag", "count"]),
 )
 
 

@@ -168,12 +168,17 @@ def test_docx_tables_read_back(files) -> None:
     assert summary["Disease duration, years, median (IQR)"] == "16.5 (IQR 6.5–23.0)"
     assert summary["Baseline PASI, median (IQR)"] == "21.4 (IQR 14.9–62.6)"
     assert summary["Treatment success (PASI75 at week 12)"] == "3/8 (37.5%)"
-    assert _first_number(summary["Weeks to PASI75, median (IQR)"]) == "16"
-    assert _first_number(summary["Weeks on treatment, median (IQR)"]) == "102"
-    assert (
-        _first_number(summary["Weeks from stopping to relapse (loss_of_pasi50), median (IQR)"])
-        == "40"
-    )
+    pasi75 = "Weeks to PASI75 among courses reaching it, median (IQR)"
+    assert _first_number(summary[pasi75]) == "16"
+    assert _first_number(summary["Weeks to PASI75, Kaplan–Meier median (95% CI)"]) == "16"
+    on_tx = "Weeks on treatment among courses that stopped, median (IQR)"
+    assert _first_number(summary[on_tx]) == "102"
+    assert summary["Drug survival, Kaplan–Meier median (95% CI)"] == "102 (95% CI 41–123) weeks"
+    key = "Weeks from stopping to relapse (loss_of_pasi50) among courses relapsing, median (IQR)"
+    assert _first_number(summary[key]) == "40"
+    rows = tables["Table 3. Summary of the case series"][1:]
+    after_minimal = [r for i, r in enumerate(rows) if i and rows[i - 1][0].startswith("Minimal")]
+    assert after_minimal[0][:2] == ["    Unknown", "5"]  # minimal response unknown for 5
     assert summary["Secondary failure"] == "2/8 (25%)"
     assert summary["Paradoxical event"] == "1/8 (12.5%)"
 
@@ -185,7 +190,7 @@ def test_html_cells_read_back_and_the_file_is_self_contained(files, report) -> N
     for cid, expected in TABLE2.items():
         assert tuple(page.cells[("table2", cid, c)] for c in T2_COLS) == expected
     html = files["html"].read_text(encoding="utf-8")
-    assert html.count("<svg") == len(report.figures) == 6
+    assert html.count("<svg") == len(report.figures) == 7  # flow, swimmer, trajectories, 4 KM
     assert "<script" not in html and "<img" not in html and "http://" not in html.split("<svg")[0]
     # sentences carry their cell references, and the numbers are in those cells
     for text, refs in page.sentences:
@@ -224,7 +229,7 @@ def test_csv_tables(files) -> None:
 def test_markdown_has_tables_and_figure_links(files) -> None:
     md = files["md"].read_text(encoding="utf-8")
     assert "| ID | Age (years) |" in md
-    assert "![Figure 1. Swimmer plot](case-series_figures/swimmer.svg)" in md
+    assert "![Figure 2. Swimmer plot of the courses](case-series_figures/swimmer.svg)" in md
     assert (files["md"].parent / "case-series_figures" / "swimmer.svg").exists()
 
 
@@ -245,7 +250,7 @@ def test_cli_writes_every_format(tmp_path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--out", "r.pdf"], "--out"),
+        (["--out", "r.rtf"], "--out"),
         (["--out", "r.html", "--group-by", "sex"], "--group-by"),
         (["--out", "r.html", "--suppress-below", "1"], "--suppress-below"),
         (["--out", "r.html", "--quantile", "type9"], "--quantile"),

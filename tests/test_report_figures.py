@@ -82,9 +82,9 @@ def test_trajectories(case) -> None:
         if str(line.get_gid()).startswith("threshold")
     )
     assert thresholds == [50, 75, 90]
-    courses = [line for line in ax_pct.get_lines() if ":" in str(line.get_gid())]
-    assert len(courses) == len(o)
     kind = "milestones" if cohort.kind == "abstracted" else "visits"
+    courses = [line for line in ax_pct.get_lines() if str(line.get_gid()).startswith(kind)]
+    assert len(courses) == len(o)
     assert all(line.get_gid().startswith(kind) for line in courses)
     note = [t for t in fig.texts if t.get_gid() == "milestone-note"]
     assert bool(note) == (kind == "milestones")
@@ -93,11 +93,22 @@ def test_trajectories(case) -> None:
         first = courses[0]
         cid = o.course_id.iloc[0]
         n_visits = int((cohort.assessments.course_id == cid).sum())
-        assert len(first.get_xdata()) in (n_visits, n_visits + 1)
+        off = [
+            ln for ln in ax_pct.get_lines() if ln.get_gid() == f"off-treatment:{first.get_gid()}"
+        ]
+        n_off = len(off[0].get_xdata()) - 1 if off else 0  # the bridge repeats the last on-visit
+        assert len(first.get_xdata()) + n_off in (n_visits, n_visits + 1)
+        stop = o.stop_week.iloc[0]
+        stops = [ln for ln in ax_pct.get_lines() if ln.get_gid() == f"stop:{first.get_gid()}"]
+        assert (len(stops) == 1) == (stop == stop)  # a stop marker exactly where it stopped
+        if stops:
+            assert list(stops[0].get_xdata()) == [stop]
     else:
         # the case series' patient 3: baseline, PASI75 at week 4, PASI90 at week 50
         p3 = next(line for line in courses if line.get_gid() == "milestones:3")
         assert list(p3.get_xdata()) == [0, 4, 50] and list(p3.get_ydata()) == [0, 75, 90]
+        # milestones are not joined: nothing was measured between them
+        assert all(line.get_linestyle() == "None" for line in courses)
     _save(fig, f"trajectories_{name}")
 
 

@@ -32,14 +32,20 @@ def test_counts_under_k_are_masked_everywhere(visit_suppressed) -> None:
         for row in t.rows:
             for cell in row.cells.values():
                 if cell.count is not None and cell.count < 3:
-                    assert cell.suppressed and "<3" in cell.text, (t.key, row.key)
-                    assert "%" not in cell.text
+                    # a masked count shows <3; its CI (which would give it away) shows —
+                    assert cell.suppressed and ("<3" in cell.text or cell.text == "—"), (
+                        t.key, row.key)  # fmt: skip
+                    assert not re.search(r"\d%\)", cell.text)  # no percentage of a count
+                    assert not re.search(r"\b(n|events)=\d", cell.text)
     assert any("shown as <3" in f for f in s.footnotes)
     # the paragraph shows the masked cells, not the numbers
     assert "<3" in r.paragraph_text()
     assert "1/5 (20%)" not in r.paragraph_text()
-    legends = [t.get_text() for t in r.figures[0].figure.axes[0].get_legend().get_texts()]
-    assert "adalimumab (n=<3)" in legends
+    # per-patient figures are left out of a suppressed report; the flow diagram masks its counts
+    assert {f.key for f in r.figures}.isdisjoint({"swimmer", "trajectories"})
+    flow = next(f for f in r.figures if f.key == "flow").figure
+    texts = [t.get_text() for t in flow.axes[0].texts]
+    assert any("n = <3" in t for t in texts)
 
 
 def test_suppressed_html_has_no_small_counts(visit_suppressed, tmp_path) -> None:
@@ -62,7 +68,8 @@ def test_identifiers_are_numbers_unless_asked(tmp_path) -> None:
     r2 = build_report(cohort, include_identifiers=True)
     assert [row.key for row in r2.table("table1").rows][:2] == ["P01", "P02"]
     assert r2.table("table2").rows[0].key == "C01"
-    ticks = [t.get_text() for t in r2.figures[0].figure.axes[0].get_yticklabels()]
+    swimmer = next(f for f in r2.figures if f.key == "swimmer").figure
+    ticks = [t.get_text() for t in swimmer.axes[0].get_yticklabels()]
     assert ticks[0] == "C01"
     r.close()
     r2.close()
@@ -71,7 +78,11 @@ def test_identifiers_are_numbers_unless_asked(tmp_path) -> None:
 def test_group_by_biologic_naive_uses_fisher_and_mann_whitney() -> None:
     r = build_report(load(CASE_SERIES), group_by="biologic_naive")
     g = r.table("groups")
-    assert g.headers()[1:3] == ["Biologic-naive", "Biologic-experienced"]
+    assert g.headers()[1:4] == [
+        "Overall (N = 8 patients, 8 courses)",
+        "Biologic-naive (N = 6 patients, 6 courses)",
+        "Biologic-experienced (N = 2 patients, 2 courses)",
+    ]
     assert g.cell("patients", "g0").text == "6" and g.cell("patients", "g1").text == "2"
     assert g.cell("male", "test").text == "Fisher"
     assert g.cell("age", "test").text == "MWU"
@@ -91,7 +102,7 @@ def test_group_by_biologic_naive_uses_fisher_and_mann_whitney() -> None:
 def test_group_by_drug_with_more_than_two_groups_uses_kruskal_and_ffh() -> None:
     r = build_report(load(VISIT_COHORT), group_by="drug")
     g = r.table("groups")
-    assert len(g.columns) == 1 + 4 + 2
+    assert len(g.columns) == 1 + 1 + 4 + 2  # figure, overall, 4 drugs, p, test
     assert g.cell("baseline_pasi", "test").text == "KW"
     assert g.cell("male", "test").text == "FFH"
     foot = " ".join(g.footnotes)
@@ -105,7 +116,7 @@ def test_group_by_drug_with_more_than_two_groups_uses_kruskal_and_ffh() -> None:
 
 def test_latex_escaping() -> None:
     assert escape("a & b_1 50% $x #2 {y} ~ ^ \\ <3 –") == (
-        r"a \& b\_1 50\% \$x \#2 \{y\} \textasciitilde{} \textasciicircum{} "
+        r"a \& b\_\allowbreak{}1 50\% \$x \#2 \{y\} \textasciitilde{} \textasciicircum{} "
         r"\textbackslash{} \textless{}3 --"
     )
     t = ReportTable(
@@ -115,10 +126,12 @@ def test_latex_escaping() -> None:
         [Row("r", {"a": Cell("1/2 (50%)"), "b": Cell("x_y")})],
     )
     tex = table_tex(t)
-    assert r"\begin{tabular}{l|l}" in tex
-    assert r"A\% & B \\" in tex and r"1/2 (50\%) & x\_y \\" in tex
-    assert r"\textbf{Table \& 1\_x}" in tex
-    assert "booktabs" not in tex and "toprule" not in tex
+    assert r"\begin{longtable}" in tex and "|" not in tex.split("\n")[1]  # no vertical rules
+    assert r"\textbf{A\%} & \textbf{B} \\" in tex
+    assert r"1/\allowbreak{}2 (50\%) & x\_\allowbreak{}y \\" in tex
+    assert r"\caption*{\textbf{Table \& 1\_\allowbreak{}x}}" in tex
+    assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
+    assert "resizebox" not in tex
 
 
 def test_latex_document_is_standalone_and_balanced(tmp_path) -> None:
@@ -128,17 +141,18 @@ def test_latex_document_is_standalone_and_balanced(tmp_path) -> None:
     tex = out.read_text(encoding="utf-8")
     assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
     n_tables = len(r.tables) + len(r.appendix)
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == n_tables
-    assert tex.count(r"\begin{table}") == tex.count(r"\end{table}")
-    assert "booktabs" not in tex
+    assert tex.count(r"\begin{longtable}") == tex.count(r"\end{longtable}") == n_tables
+    assert r"\usepackage{booktabs}" in tex and "resizebox" not in tex
+    assert tex.count(r"\caption{") + tex.count(r"\caption*{") == n_tables + len(r.figures)
+    assert tex.count(r"\label{tab:") == n_tables and tex.count(r"\label{fig:") == len(r.figures)
     # special characters only appear escaped: each row has ncols-1 bare '&', no bare % _ $ #
-    rows = [ln for ln in tex.splitlines() if ln.endswith(r" \\")]
+    rows = [ln for ln in tex.splitlines() if ln.endswith(r" \\") and "multicolumn" not in ln]
     assert rows
     widths = {len(t.columns) - 1 for t in [*r.tables, *r.appendix]}
     for ln in rows:
         assert len(re.findall(r"(?<!\\)&", ln)) in widths
     for ln in tex.splitlines():
-        if "includegraphics" in ln or ln.endswith("{%"):
+        if "includegraphics" in ln or ln.endswith("{%") or ln.startswith("\\usepackage"):
             continue
         for ch in "%_$#":
             assert not re.search(rf"(?<!\\){re.escape(ch)}", ln), (ch, ln)

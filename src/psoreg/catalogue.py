@@ -212,6 +212,17 @@ def _weekly_run(
     return tuple((start + i * step, dose) for i in range(n))
 
 
+#: Etanercept's label induction: 50 mg twice weekly for 3 months. Three calendar months are
+#: 13.04 weeks on average (365.25 / 4 / 7), so 13 weeks = 26 twice-weekly doses, weeks 0 to
+#: 12.5 (psoreg's earlier model stopped at 12 weeks, i.e. 24 doses).
+ETANERCEPT_INDUCTION_WEEKS = 13.0
+
+
+def twice_weekly_induction(weeks: float, dose: float = 50) -> tuple[tuple[float, float], ...]:
+    """Twice-weekly doses (every 0.5 week) for ``weeks`` weeks from week 0."""
+    return _weekly_run(0, weeks, 0.5, dose)
+
+
 _DRUGS: tuple[Drug, ...] = (
     Drug(
         name="etanercept",
@@ -231,13 +242,14 @@ _DRUGS: tuple[Drug, ...] = (
         response_week=12,
         response_week_source=_MIMS,
         regimen=Regimen(
-            induction=_weekly_run(0, 12, 0.5, 50),
+            induction=twice_weekly_induction(ETANERCEPT_INDUCTION_WEEKS),
             maintenance_dose=50,
             maintenance_interval_weeks=1,
             notes=(
-                "50 mg twice weekly for 3 months (modelled as weeks 0, 0.5, ..., 11.5), then "
-                "50 mg once weekly from one week after the last twice-weekly dose. The EU "
-                "regimen (clinical-facts: UNVERIFIED) is not modelled."
+                "50 mg twice weekly for 3 months (13 weeks: weeks 0, 0.5, ..., 12.5), then "
+                "50 mg once weekly from one week after the last twice-weekly dose "
+                "(DoseOptions.etanercept_induction_weeks changes the 13). The EU regimen "
+                "(clinical-facts: UNVERIFIED) is not modelled."
             ),
             source="Enbrel FDA label Table 1 (clinical-facts §4)",
         ),
@@ -781,10 +793,13 @@ def dose_deviations(
     until_week: float | None = None,
     weight_kg: float | None = None,
     tolerance_weeks: float = 2.0,
+    stop_week: float | None = None,
 ) -> list[Deviation]:
     """Compare doses given, as ``(week, dose_mg)`` pairs, with the label schedule.
 
-    * An expected dose with no given dose within ``±tolerance_weeks`` is ``"missed"``.
+    * An expected dose with no given dose within ``±tolerance_weeks`` is ``"missed"`` – unless
+      it falls due at or after ``stop_week`` (the week the course stopped: the decision to stop
+      replaces that dose, so it is not missed; a dose given then still matches it).
     * A given dose that matches no expected dose is ``"extra"``.
     * A matched pair whose doses differ is ``"different dose"``. A shift in time within the
       tolerance is on time and not reported.
@@ -839,7 +854,8 @@ def dose_deviations(
     for i, x in enumerate(expected):
         j = match_of_expected.get(i)
         if j is None:
-            if x.week <= end + _EPS:
+            due_at_stop = stop_week is not None and x.week >= stop_week - _EPS
+            if x.week <= end + _EPS and not due_at_stop:
                 out.append(
                     Deviation(
                         kind="missed",

@@ -72,6 +72,32 @@ Confirm = Annotated[
         help="Require a second on-therapy visit to confirm loss of PASI50.",
     ),
 ]
+DefinitionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--definition",
+        help="Any other outcome option as NAME=VALUE, e.g. rebound_window_unit=calendar_months, "
+        "half_of_best_loss=at_least_half, minimal_response_definition=pasi50_dlqi "
+        "(all: docs/definitions.md).",
+    ),
+]
+KmMedian = Annotated[
+    str,
+    typer.Option(
+        help="Kaplan–Meier median: smallest (smallest t with S(t) ≤ 0.5) or midpoint (R)."
+    ),
+]
+KmCi = Annotated[
+    str, typer.Option(help="Kaplan–Meier CI band: log-log (Stata, default), log (R) or plain.")
+]
+PublishedOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--published",
+        help="A published-figures JSON to compare with (default: <input>.published.json "
+        "beside the input, if present).",
+    ),
+]
 
 
 def _options(
@@ -81,28 +107,68 @@ def _options(
     relapse_definition: str,
     rebound_definition: str,
     confirm_secondary_failure: bool,
+    definitions: list[str] | None = None,
 ) -> Any:
     """The outcome definitions chosen on the command line (shared by every command)."""
     from pydantic import ValidationError
 
     from psoreg.outcomes import OutcomeOptions
 
+    extra: dict[str, str] = {}
+    for item in definitions or []:
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in OutcomeOptions.model_fields:
+            known = ", ".join(OutcomeOptions.model_fields)
+            err.print(f"--definition: got {item!r}; expected NAME=VALUE with NAME one of {known}")
+            raise typer.Exit(2)
+        extra[name.strip()] = value.strip()
     try:
         return OutcomeOptions(
-            primary_week=primary_week,
-            primary_week_by_drug=by_drug_week,
-            window_before=window,
-            window_after=window,
-            relapse_definition=relapse_definition,
-            rebound_definition=rebound_definition,
-            secondary_failure_confirmation=confirm_secondary_failure,
+            **{
+                "primary_week": primary_week,
+                "primary_week_by_drug": by_drug_week,
+                "window_before": window,
+                "window_after": window,
+                "relapse_definition": relapse_definition,
+                "rebound_definition": rebound_definition,
+                "secondary_failure_confirmation": confirm_secondary_failure,
+                **extra,
+            }
         )
     except ValidationError as exc:
         for e in exc.errors():
             field = str(e["loc"][0])
             flag = {"window_before": "window", "window_after": "window"}.get(field, field)
-            err.print(f"[red]--{flag.replace('_', '-')}: {e['msg']}[/red]")
+            name = f"--definition {field}" if field in extra else f"--{flag.replace('_', '-')}"
+            err.print(f"[red]{name}: {e['msg']}[/red]")
         raise typer.Exit(2) from None
+
+
+def _check_km(km_median: str, km_ci: str) -> None:
+    from psoreg.analysis.survival import CI_METHODS, MEDIAN_CONVENTIONS
+
+    if km_median not in MEDIAN_CONVENTIONS:
+        err.print(f"--km-median: got {km_median!r}; expected smallest or midpoint")
+        raise typer.Exit(2)
+    if km_ci not in CI_METHODS:
+        err.print(f"--km-ci: got {km_ci!r}; expected one of {', '.join(CI_METHODS)}")
+        raise typer.Exit(2)
+
+
+def _compare_published(summary: Any, path: Path, published: Path | None) -> str | None:
+    """Attach comparisons with a published-figures file (given, or found beside the input)."""
+    from psoreg.analysis.published import compare, load_published, published_file_for
+
+    chosen = published or published_file_for(path)
+    if chosen is None:
+        return None
+    try:
+        data = load_published(chosen)
+    except InvalidValue as exc:
+        err.print(f"--published: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    summary.comparisons = compare(summary, data)
+    return f"{chosen.name}: {data.get('source', '')}".rstrip(": ")
 
 
 def _load(
@@ -163,6 +229,10 @@ def summarize(
     confirm_secondary_failure: Confirm = False,
     encoding: EncodingOpt = None,
     decimal_comma: DecimalComma = False,
+    definition: DefinitionOpt = None,
+    km_median: KmMedian = "smallest",
+    km_ci: KmCi = "log-log",
+    published: PublishedOpt = None,
 ) -> None:
     """Print the case-series summary: counts, medians (IQR), response, failure, relapse."""
     from psoreg.analysis.stats import QUANTILE_METHODS
@@ -185,9 +255,14 @@ def summarize(
         relapse_definition,
         rebound_definition,
         confirm_secondary_failure,
+        definition,
     )
+    _check_km(km_median, km_ci)
     cohort = _load(path, drug, encoding, decimal_comma)
-    summary = build(cohort, compute_outcomes(cohort, opts), quantile=quantile)  # type: ignore[arg-type]
+    summary = build(
+        cohort, compute_outcomes(cohort, opts), quantile=quantile, km_median=km_median, km_ci=km_ci
+    )  # type: ignore[arg-type]
+    source = _compare_published(summary, path, published)
     if format == "json":
         doc = {"input": str(path), "reading": cohort.source_notes, **summary.as_dict()}
         typer.echo(json.dumps(doc, indent=2, default=str))
@@ -201,6 +276,13 @@ def summarize(
     out.print(table)
     for w in summary.warnings:
         out.print(f"[yellow]note:[/yellow] {w}")
+    if summary.comparisons:
+        out.print(f"[bold]Compared with the paper[/bold] ({source}):", highlight=False)
+        for c in summary.comparisons:
+            mark = {True: "same", False: "DIFFERS", None: "—"}[c.agrees]
+            out.print(f"  [{mark}] {c.line()}", markup=False, highlight=False)
+            if c.note:
+                out.print(f"      note: {c.note}", markup=False, highlight=False)
     out.print(
         "[dim]Definitions: "
         + "; ".join(f"{o['option']}={o['value']}" for o in summary.provenance["options"])
@@ -400,7 +482,7 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
 def report(
     path: PathArg,
     out_file: Annotated[
-        Path, typer.Option("--out", "-o", help="Report file: .html, .docx, .md or .tex.")
+        Path, typer.Option("--out", "-o", help="Report file: .html, .docx, .md, .tex or .pdf.")
     ],
     tables_dir: Annotated[
         Path | None, typer.Option("--tables-dir", help="Also write each table as CSV here.")
@@ -431,8 +513,13 @@ def report(
     confirm_secondary_failure: Confirm = False,
     encoding: EncodingOpt = None,
     decimal_comma: DecimalComma = False,
+    definition: DefinitionOpt = None,
+    km_median: KmMedian = "smallest",
+    km_ci: KmCi = "log-log",
+    published: PublishedOpt = None,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
+    from psoreg.analysis.published import published_file_for
     from psoreg.errors import PsoregError
     from psoreg.reports import FORMATS, build_report, write_report, write_tables_csv
 
@@ -448,7 +535,9 @@ def report(
         relapse_definition,
         rebound_definition,
         confirm_secondary_failure,
+        definition,
     )
+    _check_km(km_median, km_ci)
     cohort = _load(path, drug, encoding, decimal_comma)
     try:
         rep = build_report(
@@ -460,6 +549,9 @@ def report(
             group_by=group_by,
             source=path,
             title=title,
+            km_median=km_median,  # type: ignore[arg-type]
+            km_ci=km_ci,  # type: ignore[arg-type]
+            published=published or published_file_for(path),
         )
         written = write_report(rep, out_file)
         if tables_dir is not None:

@@ -58,7 +58,12 @@ CHUNK_COURSES = 1 << 15
 #: Identifiers are a letter and this many digits (``C00000001``), so they sort numerically.
 ID_DIGITS = 8
 
-_ARROW_TYPES = {"string": pa.string(), "float64": pa.float64(), "boolean": pa.bool_()}
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "float64": pa.float64(),
+    "boolean": pa.bool_(),
+    "datetime64[ns]": pa.date32(),  # Spark cannot read nanosecond timestamps
+}
 
 
 def arrow_schema(table: str) -> pa.Schema:
@@ -623,6 +628,13 @@ def _chunk(
             "patient_id": _ids("P", first_patient + pat),
             "drug": _take(list(_DRUG_NAMES), drug),
             "regimen": _take(regimen_values, regimen_codes),
+            # a start date for calendar-month rebound windows; derived from the course number,
+            # not the random stream, so every other column stays as it was for a seed
+            "start_date": pa.array(
+                np.datetime64("2015-01-01")
+                + ((first_course + np.arange(n)) * 37 % 3650).astype("timedelta64[D]"),
+                pa.date32(),
+            ),
             "stop_week": pa.array(stop_week, mask=~stopped),
             "stop_reason": _take([r.value for r in reasons], reason_codes, mask=~stopped),
             "followup_week": followup_week,
@@ -680,6 +692,9 @@ def _chunk(
                 par_morph_values, ev_morph_codes[ev_order], mask=ev_morph_null[ev_order]
             ),
             "rebound_morphology": rebound_morph[ev_order],
+            "pustular": np.concatenate(
+                [_in_fast(par_codes, par_morph_values, _PUSTULAR), np.zeros(len(ae_idx), bool)]
+            )[ev_order],
             "description": _take(ev_desc_values, ev_desc_codes[ev_order]),
             "sites": pa.array(
                 np.concatenate([sites[par_codes], np.full(n_ae, None, object)])[ev_order],

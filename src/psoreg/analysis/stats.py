@@ -47,11 +47,14 @@ def _clean(values: Iterable[object]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Count:
-    """k of n, with the percentage; ``n`` is the stated denominator."""
+    """k of n, with the percentage; ``n`` is the stated denominator and ``unknown`` the number
+    of records left out of it because the value is missing (shown as an "Unknown" row, as
+    gtsummary and tableone do, so N never shrinks silently)."""
 
     k: int
     n: int
     denominator: str = ""
+    unknown: int = 0
 
     @property
     def percent(self) -> float | None:
@@ -60,14 +63,33 @@ class Count:
     def text(self) -> str:
         return f"{self.k}/{self.n} ({fmt(self.percent)}%)" if self.n else f"{self.k}/0"
 
+    def wilson(self, level: float = 0.95) -> tuple[float, float] | None:
+        """Wilson score interval for k/n (Wilson 1927; scipy.stats.binomtest), as proportions."""
+        if not self.n:
+            return None
+        ci = sps.binomtest(self.k, self.n).proportion_ci(confidence_level=level, method="wilson")
+        return float(ci.low), float(ci.high)
+
+    def ci_text(self, level: float = 0.95) -> str:
+        """'37.5% (95% CI 13.7–69.4)', Wilson score interval; '—' without a denominator."""
+        ci = self.wilson(level)
+        if ci is None:
+            return "—"
+        lo, hi = (fmt(100 * v) for v in ci)
+        return f"{fmt(self.percent)}% ({fmt(level * 100)}% CI {lo}–{hi})"
+
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "percent": self.percent}
 
 
 def count(flags: Iterable[object], denominator: str = "") -> Count:
-    """Count True among known (non-missing) values; missing values leave the denominator."""
-    known = [bool(f) for f in flags if not pd.isna(f)]
-    return Count(k=sum(known), n=len(known), denominator=denominator)
+    """Count True among known (non-missing) values; missing values leave the denominator and
+    are counted in ``unknown``."""
+    values = list(flags)
+    known = [bool(f) for f in values if not pd.isna(f)]
+    return Count(
+        k=sum(known), n=len(known), denominator=denominator, unknown=len(values) - len(known)
+    )
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,20 @@ from psoreg.analysis.stats import (
     fmt,
     median_iqr,
 )
+from psoreg.analysis.survival import (
+    CIMethod,
+    MedianCI,
+    MedianConvention,
+    endpoint_data,
+    kaplan_meier,
+)
 from psoreg.cohort import Cohort
 from psoreg.outcomes.run import OutcomeResult
+
+#: Week by which "PASI90 by week W" is counted: the end of induction (European consensus,
+#: Mrowietz 2011: induction to week 16), and the week the case series' "6 (75%) attained
+#: PASI 90 by then" refers to (its median time to PASI75, 16 weeks).
+PASI90_BY_WEEK = 16.0
 
 
 @dataclass(frozen=True)
@@ -34,11 +46,31 @@ class Figure:
     key: str
     label: str
     text: str
-    stat: Count | MedianIQR | Correlation | int
+    stat: Count | MedianIQR | Correlation | MedianCI | int
     note: str = ""
+    #: a short phrase naming the population of a count ("who stopped"), for prose
+    population: str = ""
+
+    def words(self) -> str:
+        """The figure in prose: '5 of the 7 who stopped (71.4%)' or its table text."""
+        c = self.stat
+        if isinstance(c, Count) and self.population and c.n:
+            return f"{c.k} of the {c.n} {self.population} ({fmt(c.percent)}%)"
+        return self.text
 
     def as_dict(self) -> dict[str, Any]:
-        stat = self.stat if isinstance(self.stat, int) else self.stat.as_dict()
+        if isinstance(self.stat, int):
+            stat: Any = self.stat
+        elif isinstance(self.stat, MedianCI):
+            stat = {
+                "median": self.stat.median,
+                "lower": self.stat.lower,
+                "upper": self.stat.upper,
+                "convention": self.stat.convention,
+                "ci_method": self.stat.ci_method,
+            }
+        else:
+            stat = self.stat.as_dict()
         kind = type(self.stat).__name__.lower()
         return {
             "key": self.key,
@@ -55,6 +87,8 @@ class Summary:
     figures: list[Figure]
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    #: comparisons with a publication's own figures (:mod:`psoreg.analysis.published`)
+    comparisons: list[Any] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> Figure:
         for f in self.figures:
@@ -66,12 +100,34 @@ class Summary:
         return {
             "figures": [f.as_dict() for f in self.figures],
             "warnings": self.warnings,
+            "comparisons": [c.as_dict() for c in self.comparisons],
             "provenance": self.provenance,
         }
 
 
-def _counted(key: str, label: str, c: Count, note: str = "") -> Figure:
-    return Figure(key, label, c.text(), c, note or c.denominator)
+def _counted(key: str, label: str, c: Count, note: str = "", population: str = "") -> Figure:
+    return Figure(key, label, c.text(), c, note or c.denominator, population)
+
+
+def _km(
+    key: str,
+    label: str,
+    outcomes: pd.DataFrame,
+    endpoint: str,
+    median: MedianConvention,
+    ci: CIMethod,
+    population: str,
+) -> Figure:
+    """A Kaplan–Meier median with its 95% CI, the conventions named in the note."""
+    d = endpoint_data(outcomes, endpoint)
+    km = kaplan_meier(d.duration, d.event, ci)
+    m = km.median(median)
+    note = (
+        f"n={km.n}, events={km.events}; {population}; Kaplan–Meier, median = "
+        f"{'smallest t with S(t) ≤ 0.5' if median == 'smallest' else 'R midpoint convention'}, "
+        f"95% CI from the {ci} band"
+    )
+    return Figure(key, label, f"{m.text()} weeks", m, note)
 
 
 def _median(key: str, label: str, m: MedianIQR, unit: str, note: str = "") -> Figure:
@@ -79,8 +135,19 @@ def _median(key: str, label: str, m: MedianIQR, unit: str, note: str = "") -> Fi
     return Figure(key, label, f"{m.text()} {unit}".strip(), m, f"{n_note}; {m.method}")
 
 
-def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = "type6") -> Summary:
-    """Every figure of the case-series summary, from a cohort and its per-course outcomes."""
+def summarize(
+    cohort: Cohort,
+    result: OutcomeResult,
+    quantile: QuantileMethod = "type6",
+    km_median: MedianConvention = "smallest",
+    km_ci: CIMethod = "log-log",
+) -> Summary:
+    """Every figure of the case-series summary, from a cohort and its per-course outcomes.
+
+    Times to an event are given twice: the Kaplan–Meier median with its 95% CI over every
+    course at risk (``km_median``/``km_ci`` name the conventions), and the plain median (IQR)
+    over the courses with the event, which is what a case series such as UKMMC prints.
+    """
     p, o = cohort.patients, result.table
     n_pat, n_crs = len(p), len(o)
     figs: list[Figure] = [
@@ -124,17 +191,30 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
             count(o.treatment_success, "courses assessable at the primary week"),
         )
     )
+    mr = result.options.minimal_response_definition
     figs.append(
         _counted(
             "minimal_response",
-            f"Minimal response (PASI50 at {at})",
-            count(o.minimal_response, "courses assessable at the primary week"),
+            f"Minimal response ({'PASI50' if mr == 'pasi50' else 'PASI50 and DLQI fall ≥ 4'} "
+            f"at {at})",
+            count(o.minimal_response, "courses with minimal response known at the primary week"),
+        )
+    )
+    figs.append(
+        _km(
+            "km_pasi75",
+            "Weeks to PASI75, Kaplan–Meier median (95% CI)",
+            o,
+            "pasi75",
+            km_median,
+            km_ci,
+            "not reaching PASI75 = censored at the last week on treatment",
         )
     )
     figs.append(
         _median(
             "weeks_to_pasi75",
-            "Weeks to PASI75, median (IQR)",
+            "Weeks to PASI75 among courses reaching it, median (IQR)",
             median_iqr(o.week_pasi75, quantile),
             "weeks",
             "courses reaching PASI75",
@@ -147,18 +227,44 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
             count(o.week_pasi90.notna(), "all courses"),
         )
     )
+    by = PASI90_BY_WEEK
+    reached_by = o.week_pasi90.le(by + 1e-9).where(
+        o.week_pasi90.le(by + 1e-9) | o.weeks_on_treatment.ge(by - 1e-9)
+    )
+    figs.append(
+        _counted(
+            "pasi90_by_week16",
+            f"PASI90 by week {fmt(by)}",
+            count(
+                reached_by,
+                f"courses followed to week {fmt(by)} on treatment or reaching PASI90 before it",
+            ),
+        )
+    )
     stopped = o[o.stopped]
     n_ongoing = int((~o.stopped).sum())
     figs.append(
+        _km(
+            "km_drug_survival",
+            "Drug survival, Kaplan–Meier median (95% CI)",
+            o,
+            "drug_survival",
+            km_median,
+            km_ci,
+            f"ongoing courses censored at last follow-up ({n_ongoing})",
+        )
+    )
+    figs.append(
         _median(
             "weeks_on_treatment",
-            "Weeks on treatment, median (IQR)",
+            "Weeks on treatment among courses that stopped, median (IQR)",
             median_iqr(stopped.weeks_on_treatment, quantile),
             "weeks",
             f"courses that stopped; {n_ongoing} ongoing excluded",
         )
     )
     head = result.options.relapse_definition
+    other = "half_of_best" if head == "loss_of_pasi50" else "loss_of_pasi50"
     figs.append(
         _counted(
             "relapse",
@@ -167,9 +273,20 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
         )
     )
     figs.append(
+        _km(
+            "km_relapse_free",
+            f"Weeks from stopping to relapse ({head}), Kaplan–Meier median (95% CI)",
+            o,
+            "relapse_free",
+            km_median,
+            km_ci,
+            "eligible stopped courses; no relapse = censored at last follow-up",
+        )
+    )
+    figs.append(
         _median(
             "weeks_to_relapse",
-            f"Weeks from stopping to relapse ({head}), median (IQR)",
+            f"Weeks from stopping to relapse ({head}) among courses relapsing, median (IQR)",
             median_iqr(o.weeks_to_relapse, quantile),
             "weeks",
             "courses with a relapse",
@@ -177,7 +294,33 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
     )
     figs.append(
         _counted(
-            "relapse_pustular", "Relapse with pustules", count(o.relapse_pustular, "all courses")
+            "relapse_sensitivity",
+            f"Relapse after stopping ({other}; sensitivity analysis)",
+            count(o[f"relapse_{other}"], "stopped courses responding at the stop, with follow-up"),
+        )
+    )
+    plaque = o.relapse_morphology.map(
+        lambda m: isinstance(m, str) and "plaque" in [x.strip() for x in m.split(";")]
+    )
+    figs.append(
+        _counted(
+            "relapse_plaque",
+            "Relapse with plaques",
+            count(plaque[o.stopped.fillna(False).astype(bool)], "courses that stopped"),
+            population="who stopped",
+        )
+    )
+    n_stopped = int(o.stopped.fillna(False).astype(bool).sum())
+    relapsed = o.relapse.map(lambda v: not pd.isna(v) and bool(v))
+    n_relapsed = int((relapsed | o.weeks_to_recorded_relapse.notna()).sum())
+    pus = count(o.relapse_pustular, "all courses")
+    figs.append(
+        _counted(
+            "relapse_pustular",
+            "Relapse with pustules",
+            pus,
+            f"all courses (as the case series); {pus.k} of the {n_stopped} that stopped, "
+            f"{pus.k} of the {n_relapsed} with a recorded relapse",
         )
     )
     sf_weeks = ", ".join(fmt(w) for w in o.week_secondary_failure.dropna())
@@ -204,9 +347,29 @@ def summarize(cohort: Cohort, result: OutcomeResult, quantile: QuantileMethod = 
     figs.extend(_relapse_correlations(cohort, o))
     return Summary(
         figs,
-        {**result.provenance(), "quantile_method": quantile},
-        check_recorded(cohort, o) + list(cohort.warnings),
+        {
+            **result.provenance(),
+            "quantile_method": quantile,
+            "km_median": km_median,
+            "km_ci": km_ci,
+        },
+        check_recorded(cohort, o) + _after_stop_events(o) + list(cohort.warnings),
     )
+
+
+def _after_stop_events(o: pd.DataFrame) -> list[str]:
+    """Paradoxical events dated after the stop: flagged, never counted silently."""
+    if "n_paradoxical_after_stop" not in o.columns:
+        return []
+    out = []
+    for cid, n in zip(o.course_id, o.n_paradoxical_after_stop.fillna(0), strict=True):
+        if n:
+            out.append(
+                f"course {cid}: {int(n)} paradoxical event(s) dated after the stop; a paradoxical "
+                "event occurs on therapy, so it is not counted (paradoxical_after_stop=flag) – "
+                "check the date, or record it as a relapse"
+            )
+    return out
 
 
 def _relapse_correlations(cohort: Cohort, o: pd.DataFrame) -> list[Figure]:

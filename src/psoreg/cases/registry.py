@@ -26,8 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from psoreg.cases.coding import code_event_type
 from psoreg.cases.record import CaseRecord
-from psoreg.cases.vocab import ChallengeResult, EventType, Origin
+from psoreg.cases.vocab import ChallengeResult, EventType, Origin  # noqa: F401
 from psoreg.cohort import Cohort
 from psoreg.model.vocab import Morphology, parse_morphology
 
@@ -58,9 +59,7 @@ def _morphologies(text: Any) -> tuple[Morphology, ...]:
 
 
 def _event_type(event: tuple[Morphology, ...], history: tuple[Morphology, ...]) -> EventType:
-    if not event or not history:
-        return EventType.unknown
-    return EventType.worsening if set(event) <= set(history) else EventType.phenotype_change
+    return code_event_type(event, history)
 
 
 def _stopped(course: pd.Series | None, week: float | None) -> bool | None:

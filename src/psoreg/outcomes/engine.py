@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 
 from psoreg.cohort import MILESTONES
 from psoreg.model.vocab import FAILURE_STOP_REASONS
-from psoreg.outcomes.options import OutcomeOptions
+from psoreg.outcomes.options import REBOUND_MONTHS, OutcomeOptions
 
 EPS = 1e-9
 RESPONSE_LEVELS = (50, 75, 90)
@@ -48,10 +48,19 @@ def _visits(t: Tables, opts: OutcomeOptions) -> tuple[ir.Table, ir.Table]:
     c, a = t.courses, t.assessments.filter(t.assessments.pasi.notnull())
     pre = a.filter((a.week <= 0) & (a.week >= -opts.baseline_lookback_weeks))
     derived = pre.group_by("course_id").aggregate(derived_baseline=pre.pasi.argmax(pre.week))
+    ad = t.assessments.filter(t.assessments.dlqi.notnull())
+    pre_d = ad.filter((ad.week <= 0) & (ad.week >= -opts.baseline_lookback_weeks))
+    derived_d = pre_d.group_by("course_id").aggregate(derived_dlqi=pre_d.dlqi.argmax(pre_d.week))
     cb = c.left_join(derived, "course_id").select(
-        *[c[name] for name in c.columns if name != "baseline_pasi"],
+        *[c[name] for name in c.columns if name not in ("baseline_pasi", "baseline_dlqi")],
+        c.baseline_dlqi,
         baseline_pasi=ibis.coalesce(c.baseline_pasi, derived.derived_baseline),
     )
+    cb = cb.left_join(derived_d, "course_id").select(
+        *[cb[name] for name in cb.columns if name != "baseline_dlqi"],
+        baseline_dlqi=ibis.coalesce(cb.baseline_dlqi.cast("float64"), derived_d.derived_dlqi),
+    )
+    cb = cb.mutate(**_rebound_windows(cb, opts))
     v = a.join(cb.select("course_id", "stop_week", baseline="baseline_pasi"), "course_id")
     v = v.mutate(
         impr=(v.baseline - v.pasi) / v.baseline.nullif(0) * 100,
@@ -59,6 +68,26 @@ def _visits(t: Tables, opts: OutcomeOptions) -> tuple[ir.Table, ir.Table]:
         after_stop=v.stop_week.notnull() & (v.week > v.stop_week),
     )
     return cb, v
+
+
+def _rebound_windows(cb: ir.Table, opts: OutcomeOptions) -> dict[str, ir.Value]:
+    """Each course's NPF and EMEA rebound windows, in weeks after the stop.
+
+    In days (``rebound_days_npf``/``_ema`` / 7), or, with ``rebound_window_unit =
+    "calendar_months"`` and a known start date, the days from the stop date to the same day 3
+    (2) calendar months later (clamped to the month's end, as DuckDB and Spark add months).
+    """
+    out: dict[str, ir.Value] = {}
+    for defn, months in REBOUND_MONTHS.items():
+        days = ibis.literal(float(opts.rebound_days(defn)))
+        if opts.rebound_window_unit == "calendar_months":
+            stop = cb.start_date.cast("date") + (cb.stop_week * 7).round().cast(
+                "int64"
+            ).as_interval("D")
+            cal = (stop + ibis.interval(months=months)).delta(stop, unit="day").cast("float64")
+            days = ibis.coalesce(cal, days)
+        out[f"rebound_window_{defn}"] = days / 7
+    return out
 
 
 def _reached(v: ir.Table, level: float) -> ir.BooleanValue:
@@ -105,26 +134,32 @@ def _secondary_failure(v: ir.Table, s: ir.Table, opts: OutcomeOptions) -> ir.Tab
     return on.group_by("course_id").aggregate(d_secondary_failure=on.week.min(where=cond))
 
 
-def _after_stop(v: ir.Table, s: ir.Table, opts: OutcomeOptions) -> ir.Table:
+def _after_stop(v: ir.Table, s: ir.Table, cb: ir.Table, opts: OutcomeOptions) -> ir.Table:
     """Relapse under both definitions and PASI rebound, from visits after the stop."""
     x = v.filter(v.after_stop).join(
         s.select("course_id", "best_improvement", "last_on_improvement"), "course_id"
     )
+    x = x.join(cb.select("course_id", "rebound_window_npf", "rebound_window_ema"), "course_id")
     elig50 = x.last_on_improvement + EPS >= 50
-    elig_half = (x.best_improvement + EPS >= 50) & (
-        x.last_on_improvement + EPS >= 0.5 * x.best_improvement
-    )
+    half = 0.5 * x.best_improvement
+    if opts.half_of_best_loss == "at_least_half":  # NPF: losing exactly half counts
+        lost_half = x.impr <= half + EPS
+        kept_half = x.last_on_improvement > half + EPS
+    else:  # EMEA: more than half must be lost
+        lost_half = x.impr + EPS < half
+        kept_half = x.last_on_improvement + EPS >= half
+    elig_half = (x.best_improvement + EPS >= 50) & kept_half
     since = x.week - x.stop_week
-    rebound_pasi = x.pasi + EPS >= opts.rebound_pasi_ratio * x.baseline
+    rebound_pasi = (x.baseline > 0) & (x.pasi + EPS >= opts.rebound_pasi_ratio * x.baseline)
+    if opts.rebound_zero_baseline == "any_pasi":
+        rebound_pasi = rebound_pasi | ((x.baseline == 0) & (x.pasi > 0))
     return x.group_by("course_id").aggregate(
         d_relapse_loss_of_pasi50=x.week.min(where=elig50 & (x.impr + EPS < 50)),
-        d_relapse_half_of_best=x.week.min(
-            where=elig_half & (x.impr + EPS < 0.5 * x.best_improvement)
-        ),
+        d_relapse_half_of_best=x.week.min(where=elig_half & lost_half),
         eligible_loss_of_pasi50=elig50.any(),
         eligible_half_of_best=elig_half.any(),
-        pasi_rebound_npf=(rebound_pasi & (since <= opts.rebound_weeks("npf") + EPS)).any(),
-        pasi_rebound_ema=(rebound_pasi & (since <= opts.rebound_weeks("ema") + EPS)).any(),
+        pasi_rebound_npf=(rebound_pasi & (since <= x.rebound_window_npf + EPS)).any(),
+        pasi_rebound_ema=(rebound_pasi & (since <= x.rebound_window_ema + EPS)).any(),
     )
 
 
@@ -147,9 +182,18 @@ def _primary_visit(v: ir.Table, cb: ir.Table, t: Tables, opts: OutcomeOptions) -
     cand = cand.mutate(dist=(cand.week - cand.target_week).abs())
     rank = ibis.row_number().over(group_by="course_id", order_by=[cand.dist, cand.week])
     cand = cand.mutate(rank=rank).filter(lambda t_: t_.rank == 0)
-    prim = cand.select("course_id", primary_visit_week="week", improvement_at_primary="impr")
+    prim = cand.select(
+        "course_id",
+        primary_visit_week="week",
+        improvement_at_primary="impr",
+        dlqi_at_primary="dlqi",
+    )
     return pw.left_join(prim, "course_id").select(
-        pw.course_id, pw.target_week, prim.primary_visit_week, prim.improvement_at_primary
+        pw.course_id,
+        pw.target_week,
+        prim.primary_visit_week,
+        prim.improvement_at_primary,
+        prim.dlqi_at_primary,
     )
 
 
@@ -160,30 +204,54 @@ def _recorded(t: Tables) -> ir.Table:
     )
 
 
+def _rebound_morphology(tbl: ir.Table, defn: str) -> ir.BooleanValue:
+    """NPF: new generalised pustular or erythrodermic; EMEA: new pustular of any kind
+    (palmoplantar and localised included) or erythrodermic (Papp 2006 Table 1)."""
+    rb = tbl.rebound_morphology.fill_null(False)
+    return rb if defn == "npf" else rb | tbl.pustular.fill_null(False)
+
+
 def _events(t: Tables, cb: ir.Table, opts: OutcomeOptions) -> ir.Table:
-    e = t.events.join(cb.select("course_id", "stop_week"), "course_id")
+    e = t.events.join(
+        cb.select("course_id", "stop_week", "rebound_window_npf", "rebound_window_ema"),
+        "course_id",
+    )
     since = e.week - e.stop_week
-    new_morph = e.rebound_morphology & e.stop_week.notnull() & (since > 0)
-    par = e.kind == "paradoxical"
+    after = e.stop_week.notnull() & (since > 0)
+    par_any = e.kind == "paradoxical"
+    par_after = par_any & after
+    par = par_any if opts.paradoxical_after_stop == "count" else par_any & ~after
+    rebound = {
+        f"event_rebound_{d}": (
+            _rebound_morphology(e, d) & after & (since <= e[f"rebound_window_{d}"] + EPS)
+        ).any()
+        for d in REBOUND_MONTHS
+    }
     return e.group_by("course_id").aggregate(
         n_paradoxical_events=par.cast("int64").sum(),
+        n_paradoxical_after_stop=par_after.cast("int64").sum(),
         n_adverse_events=(e.kind == "adverse").cast("int64").sum(),
         week_paradoxical_event=e.week.min(where=par),
         paradoxical_morphology=e.morphology.argmin(e.week, where=par),
-        event_rebound_npf=(new_morph & (since <= opts.rebound_weeks("npf") + EPS)).any(),
-        event_rebound_ema=(new_morph & (since <= opts.rebound_weeks("ema") + EPS)).any(),
+        **rebound,
     )
 
 
-def _relapse_episodes(t: Tables, opts: OutcomeOptions) -> ir.Table:
-    r = t.relapses
-    new_morph = r.rebound_morphology
+def _relapse_episodes(t: Tables, cb: ir.Table, opts: OutcomeOptions) -> ir.Table:
+    r = t.relapses.join(
+        cb.select("course_id", "rebound_window_npf", "rebound_window_ema"), "course_id"
+    )
+    rebound = {
+        f"episode_rebound_{d}": (
+            _rebound_morphology(r, d) & (r.weeks_after_stop <= r[f"rebound_window_{d}"] + EPS)
+        ).any()
+        for d in REBOUND_MONTHS
+    }
     return r.group_by("course_id").aggregate(
         weeks_to_recorded_relapse=r.weeks_after_stop.min(),
         relapse_morphology=r.morphology.argmin(r.weeks_after_stop),
         relapse_pustular=r.pustular.any(),
-        episode_rebound_npf=(new_morph & (r.weeks_after_stop <= opts.rebound_weeks("npf"))).any(),
-        episode_rebound_ema=(new_morph & (r.weeks_after_stop <= opts.rebound_weeks("ema"))).any(),
+        **rebound,
     )
 
 
@@ -195,11 +263,11 @@ def outcome_expr(t: Tables, opts: OutcomeOptions | None = None) -> ir.Table:
     parts = [
         s,
         _secondary_failure(v, s, opts),
-        _after_stop(v, s, opts),
+        _after_stop(v, s, cb, opts),
         _primary_visit(v, cb, t, opts),
         _recorded(t),
         _events(t, cb, opts),
-        _relapse_episodes(t, opts),
+        _relapse_episodes(t, cb, opts),
     ]
     j = cb
     for p in parts:
@@ -229,13 +297,23 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
     )
     visit_success = j.improvement_at_primary + EPS >= 75
     visit_minimal = j.improvement_at_primary + EPS >= 50
+    dlqi_fall = j.baseline_dlqi - j.dlqi_at_primary.cast("float64")
+    with_dlqi = opts.minimal_response_definition == "pasi50_dlqi"
+    if with_dlqi:  # BAD: PASI50 and a DLQI fall of at least dlqi_mcid points
+        visit_minimal = ibis.cases(
+            (visit_minimal.isnull(), ibis.null("boolean")),
+            (~visit_minimal, False),
+            (dlqi_fall.isnull(), ibis.null("boolean")),
+            else_=dlqi_fall + EPS >= opts.dlqi_mcid,
+        )
     if opts.missing_primary_as_failure:
         visit_success = visit_success.fill_null(False)
         visit_minimal = visit_minimal.fill_null(False)
-    # Abstracted records: a first-reached week within the window means the level was met there.
+    # Abstracted records: a first-reached week within the window means the level was met there
+    # (with the BAD definition the DLQI at that week is not recorded: unknown).
     rec_success = j.week_pasi75.notnull() & (j.week_pasi75 <= window_end)
     rec_minimal = ibis.cases(
-        (first50.notnull() & (first50 <= window_end), True),
+        (first50.notnull() & (first50 <= window_end), ibis.null("boolean") if with_dlqi else True),
         (j.r_pasi50.notnull(), False),
         else_=ibis.null("boolean"),
     )
@@ -293,6 +371,7 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
         paradoxical_event=j.n_paradoxical_events.fill_null(0) > 0,
         n_paradoxical_events=j.n_paradoxical_events.fill_null(0),
         n_adverse_events=j.n_adverse_events.fill_null(0),
+        n_paradoxical_after_stop=j.n_paradoxical_after_stop.fill_null(0),
     )
     head = opts.relapse_definition
     out = out.mutate(
@@ -349,5 +428,8 @@ OUTCOME_COLUMNS = (
     "week_paradoxical_event",
     "paradoxical_morphology",
     "n_adverse_events",
+    "n_paradoxical_after_stop",
+    "baseline_dlqi",
+    "dlqi_at_primary",
     "next_treatment",
 )

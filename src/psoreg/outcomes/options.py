@@ -16,7 +16,31 @@ Sources (see ``shared/reference/clinical-facts.md`` and the case series' Methods
   2011); ``half_of_best``: loss of ≥50% of the best PASI improvement (NPF and EMEA, Papp et al.,
   BMC Dermatol 2006;6:9 Table 1). Both are always computed; the option picks the headline one.
 * **Rebound** – PASI ≥125% of baseline, or new generalised pustular or erythrodermic psoriasis,
-  within 3 months (NPF) or 2 months (EMEA) of stopping (Papp 2006 Table 1).
+  within 3 months of stopping (NPF); PASI ≥125% of baseline, or new *pustular* (any: generalised,
+  localised or palmoplantar), erythrodermic or more inflammatory psoriasis, within 2 months
+  (EMEA) (Papp 2006 Table 1). "More inflammatory psoriasis" has no recorded morphology and is
+  not coded. Windows are counted in days (``rebound_window_unit="days"``: 92 and 62 days, the
+  longest 3 and 2 calendar months, so no flare within 3 calendar months of any stop date is
+  missed) or in calendar months from the stop date where the course has a start date
+  (``"calendar_months"``; otherwise days). A zero baseline PASI makes the 125% rule
+  meaningless (0 ≥ 1.25 × 0): by default it does not apply (clinical-facts §1: response is
+  undefined for a zero baseline); ``rebound_zero_baseline="any_pasi"`` counts any PASI > 0.
+* **Relapse boundary** – NPF: "loss of 50% of the PASI improvement" (a loss of exactly half
+  counts, ``half_of_best_loss="at_least_half"``); EMEA: "loss of >50%" (it does not, default
+  ``"more_than_half"``) (Papp 2006 Table 1).
+* **BAD minimal response** – PASI50 *and* a DLQI fall of at least 4 points from baseline (Smith
+  2017; clinical-facts §3, wording UNVERIFIED; ``dlqi_mcid`` 5 gives NICE TA180's threshold),
+  ``minimal_response_definition="pasi50_dlqi"``; the case series' PASI50 alone is the default.
+* **Paradoxical event after the stop** – a paradoxical event is one *during* therapy (case
+  series Methods; Maronese 2024). One dated after the stop is flagged
+  (``n_paradoxical_after_stop``, a note in every summary) and not counted (default
+  ``paradoxical_after_stop="flag"``), or counted with ``"count"``.
+* **Doses** (:class:`DoseOptions`) – etanercept induction 50 mg twice weekly for 3 months =
+  13 weeks (Enbrel FDA label, clinical-facts §4); a dose due in the week the course stopped is
+  not reported missed (the stop decision replaces it).
+* **Paradoxical event type** (:class:`CaseCoding`) – Maronese 2024's three types (new-onset,
+  worsening, phenotype change) by default, or Navarro & Daudén 2014's two (de novo vs
+  exacerbation), applied by one rule to registry, clinic and literature cases alike.
 * **Visit window** and **baseline look-back** – psoreg conventions (no published standard; ±2
   weeks is a common protocol visit window), stated in every output.
 """
@@ -32,8 +56,14 @@ WEEKS_PER_MONTH = 365.25 / 12 / 7  # 4.348 weeks
 RelapseDefinition = Literal["loss_of_pasi50", "half_of_best"]
 ReboundDefinition = Literal["npf", "ema"]
 SurvivalEvents = Literal["any_stop", "failure_stop"]
+ReboundWindowUnit = Literal["days", "calendar_months"]
+ReboundZeroBaseline = Literal["not_applicable", "any_pasi"]
+HalfOfBestLoss = Literal["more_than_half", "at_least_half"]
+MinimalResponse = Literal["pasi50", "pasi50_dlqi"]
+ParadoxicalAfterStop = Literal["flag", "count"]
 
-REBOUND_MONTHS: dict[str, float] = {"npf": 3.0, "ema": 2.0}
+#: Rebound windows (Papp 2006 Table 1): NPF 3 months, EMEA 2 months.
+REBOUND_MONTHS: dict[str, int] = {"npf": 3, "ema": 2}
 
 
 class OutcomeOptions(BaseModel):
@@ -87,14 +117,64 @@ class OutcomeOptions(BaseModel):
     rebound_pasi_ratio: float = Field(
         1.25, ge=1, le=3, description="Rebound PASI threshold as a multiple of baseline (NPF)."
     )
+    rebound_window_unit: ReboundWindowUnit = Field(
+        "days",
+        description="Rebound window counted in days (rebound_days_npf/ema) or in calendar "
+        "months from the stop date (courses with a start date; others use days).",
+    )
+    rebound_days_npf: int = Field(
+        92,
+        ge=1,
+        le=366,
+        description="NPF rebound window in days: 3 months = up to 92 days (Papp 2006).",
+    )
+    rebound_days_ema: int = Field(
+        62,
+        ge=1,
+        le=366,
+        description="EMEA rebound window in days: 2 months = up to 62 days (Papp 2006).",
+    )
+    rebound_zero_baseline: ReboundZeroBaseline = Field(
+        "not_applicable",
+        description="Baseline PASI 0: the 125% rule does not apply (not_applicable; response is "
+        "undefined for a zero baseline, clinical-facts §1) or any PASI > 0 counts (any_pasi).",
+    )
+    half_of_best_loss: HalfOfBestLoss = Field(
+        "more_than_half",
+        description="half_of_best relapse: loss of more than half the best improvement (EMEA, "
+        "'>50%') or of at least half (NPF, 'loss of 50%') (Papp 2006 Table 1).",
+    )
+    minimal_response_definition: MinimalResponse = Field(
+        "pasi50",
+        description="Minimal response: PASI50 (case series) or PASI50 and a DLQI fall of at "
+        "least dlqi_mcid points from baseline (BAD, Smith 2017).",
+    )
+    dlqi_mcid: int = Field(
+        4,
+        ge=1,
+        le=30,
+        description="DLQI fall for the BAD minimal response: 4 (BAD; Basra 2015) "
+        "or 5 (NICE TA180).",
+    )
+    paradoxical_after_stop: ParadoxicalAfterStop = Field(
+        "flag",
+        description="A paradoxical event dated after the stop: flagged and not counted (flag; "
+        "paradoxical events occur on therapy, case series; Maronese 2024) or counted (count).",
+    )
     survival_events: SurvivalEvents = Field(
         "any_stop",
         description="Drug survival event: any stop (default) or only stops for failure "
         "(inefficacy, secondary failure, adverse or paradoxical event); other stops censor.",
     )
 
+    def rebound_days(self, definition: str | None = None) -> int:
+        """The rebound window of ``definition`` (default: the headline one) in days."""
+        d = definition or self.rebound_definition
+        return self.rebound_days_npf if d == "npf" else self.rebound_days_ema
+
     def rebound_weeks(self, definition: str | None = None) -> float:
-        return REBOUND_MONTHS[definition or self.rebound_definition] * WEEKS_PER_MONTH
+        """The rebound window in weeks (days / 7), for courses without calendar dates."""
+        return self.rebound_days(definition) / 7
 
     def describe(self) -> list[dict[str, object]]:
         """Each option's name, value and description, for outputs and the appendix."""
@@ -119,8 +199,57 @@ DEFINITIONS: dict[str, str] = {
     "PASI50; case series).",
     "relapse_half_of_best": "After stopping, first visit with improvement < half the best "
     "on-therapy improvement (NPF/EMEA; Papp 2006).",
-    "rebound": "PASI ≥ ratio × baseline, or new generalised pustular/erythrodermic psoriasis, "
-    "within the NPF (3 months) or EMEA (2 months) window after stopping (Papp 2006).",
+    "rebound": "PASI ≥ ratio × baseline (baseline > 0), or new generalised pustular or "
+    "erythrodermic psoriasis within 3 months of stopping (NPF); or new pustular (any, incl. "
+    "palmoplantar) or erythrodermic psoriasis within 2 months (EMEA) (Papp 2006).",
+    "minimal_response_pasi50_dlqi": "PASI50 and DLQI fall ≥ dlqi_mcid from baseline at the "
+    "primary visit (BAD, Smith 2017).",
+    "n_paradoxical_after_stop": "Paradoxical events dated after the stop (flagged; counted only "
+    "with paradoxical_after_stop=count).",
     "weeks_on_treatment": "Start to stop; ongoing courses censored at last follow-up.",
     "paradoxical_event": "A recorded paradoxical event during the course; latency from first dose.",
 }
+
+
+DoseDueAtStop = Literal["not_missed", "missed"]
+
+
+class DoseOptions(BaseModel):
+    """How recorded doses are compared with the label schedule (``psoreg doses``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    etanercept_induction_weeks: float = Field(
+        13,
+        ge=1,
+        le=26,
+        description="Etanercept 50 mg twice weekly for 3 months = 13 weeks (26 doses) (Enbrel "
+        "FDA label Table 1; clinical-facts §4); 12 reproduces psoreg's earlier 12-week model.",
+    )
+    dose_due_at_stop: DoseDueAtStop = Field(
+        "not_missed",
+        description="A dose due in the week the course stopped is not missed (the stop decision "
+        "replaces it; not_missed) or is reported missed (missed).",
+    )
+
+    def describe(self) -> list[dict[str, object]]:
+        return [
+            {"option": name, "value": getattr(self, name), "definition": f.description}
+            for name, f in type(self).model_fields.items()
+        ]
+
+
+EventTypeCoding = Literal["maronese_2024", "navarro_2014"]
+
+
+class CaseCoding(BaseModel):
+    """How a paradoxical event's type is coded, one rule for registry, clinic and literature."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_types: EventTypeCoding = Field(
+        "maronese_2024",
+        description="maronese_2024: new-onset, worsening (no new morphology) or phenotype change "
+        "(a morphology the patient had not had) (Maronese 2024, JID); navarro_2014: de novo vs "
+        "exacerbation (worsening and phenotype change together) (Navarro & Daudén 2014).",
+    )

@@ -11,18 +11,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from psoreg.analysis.published import compare, load_published
 from psoreg.analysis.stats import QUANTILE_METHODS, QuantileMethod
 from psoreg.analysis.summary import summarize
+from psoreg.analysis.survival import CI_METHODS, MEDIAN_CONVENTIONS, CIMethod, MedianConvention
 from psoreg.cohort import Cohort
 from psoreg.outcomes import OutcomeOptions, compute_outcomes
+from psoreg.reports import strings
 from psoreg.reports.appendix import appendix_tables
+from psoreg.reports.cells import DASH
 from psoreg.reports.figures import km_figure, swimmer_figure, trajectories_figure
+from psoreg.reports.figures.flow import flow_figure
 from psoreg.reports.figures.km import KM_ENDPOINTS
-from psoreg.reports.figures.trajectories import MILESTONE_NOTE
 from psoreg.reports.groups import GROUP_BY, group_table, split
 from psoreg.reports.identifiers import make_labels
-from psoreg.reports.model import Report, ReportFigure, ReportTable
+from psoreg.reports.model import Cell, Report, ReportFigure, ReportTable, Row
 from psoreg.reports.paragraph import results_paragraph
+from psoreg.reports.strobe import (
+    adverse_event_table,
+    flow_stages,
+    flow_table,
+    followup_table,
+    missing_table,
+    sensitivity_table,
+)
 from psoreg.reports.summary_tables import correlations_table, summary_table
 from psoreg.reports.suppress import suppress_table
 from psoreg.reports.tables import table1, table1_summary, table2
@@ -38,6 +50,9 @@ def build_report(
     group_by: str | None = None,
     source: Path | None = None,
     title: str = "Case series report",
+    km_median: MedianConvention = "smallest",
+    km_ci: CIMethod = "log-log",
+    published: Path | None = None,
 ) -> Report:
     """The full report of ``cohort`` under ``options``.
 
@@ -45,7 +60,8 @@ def build_report(
     masks counts under K in every table and figure label; patients are numbered 1..n unless
     ``include_identifiers``; ``group_by`` ("drug" or "biologic_naive") adds a comparison table
     and grouped Kaplan–Meier curves; ``source`` (the input file or folder) is checksummed in the
-    appendix.
+    appendix; ``km_median``/``km_ci`` name the Kaplan–Meier conventions; ``published`` (a
+    published-figures JSON, :mod:`psoreg.analysis.published`) adds a comparison table.
     """
     if quantile not in QUANTILE_METHODS:
         raise ValueError(
@@ -55,34 +71,99 @@ def build_report(
         raise ValueError(f"--group-by: got {group_by!r}; expected one of {', '.join(GROUP_BY)}")
     if suppress_below is not None and suppress_below < 2:
         raise ValueError(f"--suppress-below: got {suppress_below}; expected an integer ≥ 2")
+    if km_median not in MEDIAN_CONVENTIONS:
+        raise ValueError(f"--km-median: got {km_median!r}; expected smallest or midpoint")
+    if km_ci not in CI_METHODS:
+        raise ValueError(f"--km-ci: got {km_ci!r}; expected one of {', '.join(CI_METHODS)}")
     options = options or OutcomeOptions()
     result = compute_outcomes(cohort, options)
     outcomes = result.table
-    summary = summarize(cohort, result, quantile=quantile)
+    summary = summarize(cohort, result, quantile=quantile, km_median=km_median, km_ci=km_ci)
     labels = make_labels(cohort, outcomes, include_identifiers)
+    shared = suppress_below is not None
 
-    tables = [
-        table1(cohort, labels),
+    # the paper's order: Table 1 (patients), Table 2 (courses), Table 3 (summary); then the rest
+    tables = [] if shared else [table1(cohort, labels), table2(outcomes, labels, options)]
+    tables += [
+        summary_table(summary, suppress_details=shared),
         table1_summary(cohort, summary),
-        table2(outcomes, labels, options),
-        summary_table(summary),
         correlations_table(cohort, outcomes),
     ]
     km_groups = None
     if group_by:
         groups, notes = split(cohort, result, group_by, quantile)
-        tables.append(group_table(groups, group_by, notes))
+        tables.append(group_table(groups, group_by, notes, overall=summary))
         km_groups = {
             g.label: outcomes.course_id.isin(set(g.result.table.course_id)) for g in groups
         }
+    tables += [
+        flow_table(outcomes, options),
+        missing_table(cohort, outcomes),
+        adverse_event_table(cohort, outcomes),
+        followup_table(outcomes, quantile, km_median, km_ci),
+        sensitivity_table(outcomes, options, km_median, km_ci, cohort.kind == "abstracted"),
+    ]
+    if published is not None:
+        data = load_published(published)
+        summary.comparisons = compare(summary, data)
+        tables.append(comparison_table(summary.comparisons, data.get("source", published.name)))
+    _number(tables)
     tables = [suppress_table(t, suppress_below) for t in tables]
     paragraph = results_paragraph({t.key: t for t in tables})
-    figures = _figures(cohort, outcomes, labels, km_groups, suppress_below)
+    figures = _figures(
+        cohort, outcomes, labels, km_groups, suppress_below, options, km_median, km_ci
+    )
     appendix = appendix_tables(
         result, quantile, source, cohort.kind, suppress_below, include_identifiers, group_by
     )
     notes = list(summary.warnings)
+    if shared:
+        notes.append(strings.SUPPRESSED_PER_PATIENT.format(k=suppress_below))
+    notes += [f"{c.label}: {c.note}" for c in summary.comparisons if c.agrees is False and c.note]
     return Report(title, tables, paragraph, figures, appendix, notes)
+
+
+def _number(tables: list[ReportTable]) -> None:
+    """Number the tables in the order they are printed ('Table 3. …')."""
+    for i, t in enumerate(tables, start=1):
+        head, sep, rest = t.title.partition(". ")
+        if head.startswith("Table") and sep:
+            t.title = f"Table {i}. {rest}"
+
+
+def comparison_table(comparisons: list, source: str) -> ReportTable:  # noqa: ANN001
+    """psoreg's figures beside the publication's, with a note wherever they differ."""
+    rows = []
+    for c in comparisons:
+        verdict = {True: "same", False: "differs", None: DASH}[c.agrees]
+        rows.append(
+            Row(
+                c.key,
+                {
+                    "figure": Cell(c.label),
+                    "psoreg": Cell(c.psoreg),
+                    "paper": Cell(c.published),
+                    "verdict": Cell(verdict),
+                    "note": Cell(c.note or DASH),
+                },
+            )
+        )
+    return ReportTable(
+        "published",
+        "Table 11. Comparison with the published figures",
+        [
+            ("figure", "Figure"),
+            ("psoreg", "psoreg"),
+            ("paper", "Paper"),
+            ("verdict", "Agreement"),
+            ("note", "Note"),
+        ],  # fmt: skip
+        rows,
+        [
+            f"Published figures: {source}. psoreg reports what the data give and never adjusts a "
+            "number to match the paper; each disagreement is explained in its note."
+        ],
+    )
 
 
 def _figures(
@@ -91,50 +172,37 @@ def _figures(
     labels,  # noqa: ANN001 - identifiers.Labels
     km_groups: dict[str, pd.Series] | None,
     k: int | None,
+    options: OutcomeOptions,
+    km_median: MedianConvention,
+    km_ci: CIMethod,
 ) -> list[ReportFigure]:
-    traj = trajectories_figure(cohort, outcomes, labels)
-    abstracted = any(t.get_gid() == "milestone-note" for t in traj.texts)
-    figs = [
-        ReportFigure(
-            "swimmer",
-            "Figure 1. Swimmer plot",
-            "One bar per course from the first dose to the stop or last follow-up, coloured by "
-            "drug; triangles: first PASI75; diamonds: first PASI90; crosses: secondary failure; "
-            "stars: paradoxical event; dotted line to an open circle: relapse after the stop; "
-            "arrow: ongoing. The stop reason is written at the end of each row.",
-            swimmer_figure(outcomes, labels, k),
-        ),
-        ReportFigure(
-            "trajectories",
-            "Figure 2. PASI trajectories",
-            "Absolute PASI and % improvement from baseline per course, with PASI50/75/90 "
-            "reference lines. " + (MILESTONE_NOTE if abstracted else "Each point is a visit."),
-            traj,
-        ),
-    ]
-    for i, (key, ep) in enumerate(KM_ENDPOINTS.items(), start=3):
+    figs: list[tuple[str, str, str, object]] = [
+        ("flow", strings.FLOW_TITLE, strings.FLOW_CAPTION,
+         flow_figure(flow_stages(outcomes, options), k)),
+    ]  # fmt: skip
+    if k is None:  # per-patient figures are left out of a report shared under suppression
+        traj = trajectories_figure(cohort, outcomes, labels)
+        abstracted = any(str(ln.get_gid()).startswith("milestones") for ln in traj.axes[0].lines)
+        figs += [
+            ("swimmer", strings.SWIMMER_TITLE, strings.SWIMMER_CAPTION,
+             swimmer_figure(outcomes, labels, k)),
+            ("trajectories", strings.TRAJECTORIES_TITLE,
+             strings.TRAJECTORIES_CAPTION_MILESTONES if abstracted
+             else strings.TRAJECTORIES_CAPTION_VISITS, traj),
+        ]  # fmt: skip
+    method = strings.KM_METHOD.format(
+        ci=km_ci, median=MEDIAN_CONVENTIONS[km_median].replace(" (tolerance 1.5e-8)", "")
+    )
+    for key, ep in KM_ENDPOINTS.items():
         figs.append(
-            ReportFigure(
-                f"km_{key}",
-                f"Figure {i}. Kaplan–Meier: {ep.title.lower()}",
-                _KM_CAPTIONS[key] + " Shaded: 95% CI; ticks: censored; table: number at risk; "
-                "median with 95% CI (NR = not reached).",
-                km_figure(outcomes, key, km_groups, k),
-            )
-        )
-    return figs
-
-
-_KM_CAPTIONS = {
-    "pasi75": "Cumulative proportion of courses reaching PASI75; courses not reaching it are "
-    "censored at their last week on treatment.",
-    "pasi90": "Cumulative proportion of courses reaching PASI90; courses not reaching it are "
-    "censored at their last week on treatment.",
-    "drug_survival": "Proportion of courses still on the drug; ongoing courses censored at last "
-    "follow-up.",
-    "relapse_free": "Proportion of courses without relapse after stopping, over courses "
-    "stopped while responding; no relapse = censored at last follow-up.",
-}
+            (f"km_{key}", f"Kaplan–Meier curve: {ep.title}",
+             strings.KM_CAPTIONS[key] + " " + method,
+             km_figure(outcomes, key, km_groups, k, km_median, km_ci))
+        )  # fmt: skip
+    return [
+        ReportFigure(key, f"Figure {i}. {title}", caption, fig)
+        for i, (key, title, caption, fig) in enumerate(figs, start=1)
+    ]
 
 
 def all_tables(report: Report) -> list[ReportTable]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from psoreg.analysis.stats import Correlation, Count, MedianIQR, fmt
+from psoreg.analysis.survival import MedianCI
 from psoreg.reports.model import Cell
 
 DASH = "—"
@@ -44,6 +45,20 @@ def median_cell(m: MedianIQR, unit: str = "") -> Cell:
     return Cell(body, count=m.n if m.n else None, masked=lambda k: f"not shown (n<{k})")
 
 
+def km_cell(m: MedianCI, n: int, unit: str = "weeks") -> Cell:
+    """'16 (95% CI 4–17) weeks'; suppressible on the number of courses at risk."""
+    return Cell(f"{m.text()} {unit}".strip(), count=n or None,
+                masked=lambda k: f"not shown (n<{k})")  # fmt: skip
+
+
+def ci_cell(c: Count) -> Cell:
+    """The Wilson 95% CI of a count's proportion, '13.7–69.4' (%); masked with the count."""
+    ci = c.wilson()
+    if ci is None:
+        return Cell(DASH)
+    return Cell(f"{fmt(100 * ci[0])}–{fmt(100 * ci[1])}", count=c.k, masked=lambda k: DASH)
+
+
 def n_cell(n: int) -> Cell:
     return Cell(str(n), count=n)
 
@@ -56,9 +71,12 @@ def correlation_cells(c: Correlation) -> dict[str, Cell]:
 
 
 def p_text(p: float | None) -> str:
-    """A p-value as journals print it: 2 decimals, 3 below 0.1, '<0.001' below that."""
+    """A p-value as journals print it: 2 decimals, 3 below 0.1, '<0.001' below that and
+    '>0.99' above 0.99 (a p of 1 is never printed as '1'; gtsummary's style_pvalue)."""
     if p is None or pd.isna(p):
         return DASH
     if p < 0.001:
         return "<0.001"
+    if p > 0.99:
+        return ">0.99"
     return fmt(p, 3) if p < 0.1 else fmt(p, 2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from psoreg.reports.figures.style import RC
+from psoreg.reports.figures.style import DPI, RC
 
 
 def _save(fig: Figure, fmt: str, **kw: object) -> bytes:
@@ -27,7 +27,8 @@ def svg_text(fig: Figure) -> str:
     return re.sub(r"^.*?(<svg\b)", r"\1", svg, count=1, flags=re.S)
 
 
-def png_bytes(fig: Figure, dpi: int = 200) -> bytes:
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as a PNG at ``dpi`` (300 by default, the journals' minimum for figures)."""
     return _save(fig, "png", dpi=dpi)
 
 
@@ -35,5 +36,5 @@ def write_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` to ``path`` in the format its suffix names (.svg, .pdf or .png)."""
     fmt = path.suffix.lstrip(".").lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_save(fig, fmt, **({"dpi": 200} if fmt == "png" else {})))
+    path.write_bytes(_save(fig, fmt, dpi=DPI))
     return path

@@ -19,6 +19,7 @@ from scipy import stats as sps
 
 from psoreg.analysis.stats import Correlation, Count, MedianIQR, QuantileMethod
 from psoreg.analysis.summary import Summary, summarize
+from psoreg.analysis.survival import MedianCI
 from psoreg.cohort import Cohort
 from psoreg.outcomes import OutcomeResult
 from psoreg.reports.cells import DASH, count_cell, median_cell, missing, n_cell, p_text
@@ -137,26 +138,49 @@ def _values_test(values: Sequence[np.ndarray]) -> tuple[float | None, str | None
             return None, None
 
 
-def group_table(groups: list[Group], by: str, notes: list[str]) -> ReportTable:
-    """Each summary figure per group, with the p-value and the test's short name."""
+#: Summary figures that *are* the grouping variable: never tested against themselves.
+SELF = {"drug": set(), "biologic_naive": {"biologic_naive"}}
+
+
+def _header(label: str, g: Summary) -> str:
+    """'Biologic-naive (N = 6 patients, 6 courses)', gtsummary's N in the group header."""
+    return f"{label} (N = {int(g['patients'].stat)} patients, {int(g['courses'].stat)} courses)"  # type: ignore[arg-type]
+
+
+def _cell(s: object, key: str) -> Cell:
+    if isinstance(s, Count):
+        return count_cell(s)
+    if isinstance(s, MedianIQR):
+        return median_cell(s, UNITS.get(key, ""))
+    if isinstance(s, MedianCI):
+        return Cell(f"{s.text()} weeks")
+    return n_cell(int(s))  # type: ignore[arg-type]
+
+
+def group_table(
+    groups: list[Group], by: str, notes: list[str], overall: Summary | None = None
+) -> ReportTable:
+    """Each summary figure per group and overall, with the p-value and the test's short name.
+
+    The grouping variable itself is not a row (it would be tested against itself); group
+    headers carry their N, as gtsummary's ``tbl_summary(by=)`` prints them."""
     cols = [("figure", "Figure")]
-    cols += [(f"g{i}", g.label) for i, g in enumerate(groups)]
+    if overall is not None:
+        cols.append(("overall", _header("Overall", overall)))
+    cols += [(f"g{i}", _header(g.label, g.summary)) for i, g in enumerate(groups)]
     cols += [("p", "p"), ("test", "Test")]
     used: set[str] = set()
     rows: list[Row] = []
     first = groups[0].summary if groups else None
     for f in first.figures if first else []:
-        if isinstance(f.stat, Correlation):
+        if isinstance(f.stat, Correlation | MedianCI) or f.key in SELF.get(by, set()):
             continue
         cells: dict[str, Cell] = {"figure": Cell(f.label)}
+        if overall is not None:
+            cells["overall"] = _cell(overall[f.key].stat, f.key)
         stats = [g.summary[f.key].stat for g in groups]
         for i, s in enumerate(stats):
-            if isinstance(s, Count):
-                cells[f"g{i}"] = count_cell(s)
-            elif isinstance(s, MedianIQR):
-                cells[f"g{i}"] = median_cell(s, UNITS.get(f.key, ""))
-            else:
-                cells[f"g{i}"] = n_cell(int(s))  # type: ignore[arg-type]
+            cells[f"g{i}"] = _cell(s, f.key)
         p, test = None, None
         if isinstance(f.stat, Count):
             p, test = _count_test(stats)  # type: ignore[arg-type]
@@ -171,5 +195,11 @@ def group_table(groups: list[Group], by: str, notes: list[str]) -> ReportTable:
     if len(groups) < 2:
         foot.append("Only one group: no test.")
     foot.append("— = no test (a group without values, or no variation).")
+    if by in SELF and SELF[by]:
+        foot.append("The grouping variable is not tested against itself.")
+    foot.append(
+        "p > 0.99 is printed as >0.99, p < 0.001 as <0.001. Kaplan–Meier medians by "
+        "group are in the figures."
+    )
     what = "drug" if by == "drug" else "biologic-naive status"
     return ReportTable("groups", f"Table 5. Summary by {what}", cols, rows, [*notes, *foot])

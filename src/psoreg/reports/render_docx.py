@@ -1,12 +1,16 @@
 """The report as a Word document (python-docx): real Word tables, figures as embedded PNG.
 
-Landscape A4 so the 14 columns of Table 2 fit; tables in 8-point type with a header row
-repeated across pages.
+Journal layout: landscape A4; three-line tables (a rule above and below the table and under
+the header, no vertical rules; the booktabs look), header row repeated across pages, column
+widths in proportion to their content; captions in Word's *Caption* style with ``SEQ Table`` /
+``SEQ Figure`` fields, so Word numbers them and can build a list of tables/figures; figures as
+300 dpi PNG with alt text (the caption) for screen readers.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -17,15 +21,79 @@ from docx.shared import Cm, Pt
 from psoreg.reports.figure_files import png_bytes
 from psoreg.reports.model import Report, ReportTable
 
+PAGE_WIDTH_CM = 29.7 - 2 * 1.8
 
-def _table(doc, t: ReportTable) -> None:  # noqa: ANN001 - docx.Document
-    doc.add_paragraph(t.title, style="Caption")
+
+def _border(parent, edges: dict[str, int]) -> None:  # noqa: ANN001 - an oxml element
+    """Set ``edges`` (name -> eighths of a point; 0 = none) on a tblBorders/tcBorders element."""
+    for name, size in edges.items():
+        el = OxmlElement(f"w:{name}")
+        el.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            el.set(qn("w:sz"), str(size))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        parent.append(el)
+
+
+def _caption(doc, kind: str, number: int, title: str, rest: str = "") -> None:  # noqa: ANN001
+    """'Table 3. Title' in the Caption style, the number a Word SEQ field."""
+    p = doc.add_paragraph(style="Caption")
+    p.add_run(f"{kind} ").bold = True
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), f" SEQ {kind} \\* ARABIC ")
+    r = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    rpr.append(OxmlElement("w:b"))
+    r.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = str(number)
+    r.append(t)
+    fld.append(r)
+    p._p.append(fld)
+    p.add_run(f". {title}").bold = True
+    if rest:
+        p.add_run(f" {rest}")
+
+
+def _widths(t: ReportTable) -> list[float]:
+    """Column widths (cm) in proportion to content, each at least its longest word."""
+    rows = [t.headers(), *t.matrix()]
+    n = len(t.columns)
+    least = [
+        max(len(w) for r in rows for w in (r[j].split() or [""])) * 0.2 + 0.3 for j in range(n)
+    ]
+    natural = [max(least[j], min(max(len(r[j]) for r in rows), 50) * 0.19 + 0.3) for j in range(n)]
+    if sum(natural) <= PAGE_WIDTH_CM:
+        return natural
+    spare = max(0.0, PAGE_WIDTH_CM - sum(least))
+    extra = [natural[j] - least[j] for j in range(n)]
+    total = sum(extra) or 1.0
+    widths = [least[j] + spare * extra[j] / total for j in range(n)]
+    scale = min(1.0, PAGE_WIDTH_CM / sum(widths))
+    return [w * scale for w in widths]
+
+
+def _table(doc, t: ReportTable, number: int | None) -> None:  # noqa: ANN001 - docx.Document
+    m = re.match(r"^Table \d+\.\s*(.*)$", t.title)
+    if m and number is not None:
+        _caption(doc, "Table", number, m.group(1))
+    else:
+        doc.add_paragraph(t.title, style="Caption")
     table = doc.add_table(rows=1, cols=len(t.columns))
-    table.style = "Table Grid"
+    table.autofit = False
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    _border(borders, {"top": 12, "left": 0, "bottom": 12, "right": 0, "insideH": 0, "insideV": 0})
+    tblpr.append(borders)
     for cell, header in zip(table.rows[0].cells, t.headers(), strict=True):
         cell.text = header
         for run in cell.paragraphs[0].runs:
             run.bold = True
+        tcpr = cell._tc.get_or_add_tcPr()
+        tcb = OxmlElement("w:tcBorders")
+        _border(tcb, {"bottom": 6})
+        tcpr.append(tcb)
     trpr = table.rows[0]._tr.get_or_add_trPr()
     rep = OxmlElement("w:tblHeader")
     rep.set(qn("w:val"), "true")
@@ -34,8 +102,10 @@ def _table(doc, t: ReportTable) -> None:  # noqa: ANN001 - docx.Document
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = value
+    widths = _widths(t)
     for r in table.rows:
-        for c in r.cells:
+        for c, w in zip(r.cells, widths, strict=True):
+            c.width = Cm(w)
             for p in c.paragraphs:
                 p.paragraph_format.space_after = Pt(0)
                 for run in p.runs:
@@ -61,16 +131,18 @@ def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
     doc.add_heading("Results", level=1)
     doc.add_paragraph(" ".join(s.text for s in report.paragraph))
     doc.add_heading("Tables", level=1)
-    for t in report.tables:
-        _table(doc, t)
+    for i, t in enumerate(report.tables, start=1):
+        _table(doc, t, i)
     doc.add_heading("Figures", level=1)
-    for f in report.figures:
-        doc.add_picture(
-            io.BytesIO(png_bytes(f.figure)),
-            width=Cm(22) if f.key in ("swimmer", "trajectories") else Cm(13),
-        )
-        doc.add_paragraph(f"{f.title}. {f.caption}", style="Caption")
+    for i, f in enumerate(report.figures, start=1):
+        wide = f.key in ("swimmer", "trajectories", "flow")
+        doc.add_picture(io.BytesIO(png_bytes(f.figure)), width=Cm(22) if wide else Cm(15))
+        title = re.sub(r"^Figure \d+\.\s*", "", f.title)
+        docpr = doc.inline_shapes[-1]._inline.docPr
+        docpr.set("descr", f"{title}. {f.caption}")
+        docpr.set("title", title)
+        _caption(doc, "Figure", i, title, f.caption)
     doc.add_heading("Appendix: reproducibility", level=1)
     for t in report.appendix:
-        _table(doc, t)
+        _table(doc, t, None)
     return doc

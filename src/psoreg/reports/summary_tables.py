@@ -15,8 +15,17 @@ import pandas as pd
 
 from psoreg.analysis.stats import Correlation, Count, MedianIQR, correlation
 from psoreg.analysis.summary import Summary
+from psoreg.analysis.survival import MedianCI
 from psoreg.cohort import Cohort
-from psoreg.reports.cells import correlation_cells, count_cell, median_cell, n_cell
+from psoreg.reports.cells import (
+    DASH,
+    ci_cell,
+    correlation_cells,
+    count_cell,
+    km_cell,
+    median_cell,
+    n_cell,
+)
 from psoreg.reports.model import Cell, ReportTable, Row
 
 #: Units printed after a median, by summary key.
@@ -26,32 +35,73 @@ UNITS = {"weeks_to_pasi75": "weeks", "weeks_on_treatment": "weeks", "weeks_to_re
 def _note_cell(note: str, n: int | None) -> Cell:
     if n is None:
         return Cell(note)
-    return Cell(note, count=n, masked=lambda k: re.sub(r"n=\d+", f"n<{k}", note))
+    return Cell(note, count=n, masked=lambda k: re.sub(r"\b(n|events)=\d+", rf"\1<{k}", note))
 
 
-def summary_table(summary: Summary) -> ReportTable:
-    """One row per summary figure (correlations are in their own table)."""
+def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTable:
+    """One row per summary figure (correlations are in their own table), with the Wilson 95%
+    CI of each proportion and an 'Unknown' row under every count that leaves records out.
+
+    ``suppress_details`` drops per-patient details from the notes (the weeks of each secondary
+    failure), for reports shared under small-count suppression."""
     rows = []
     for f in summary.figures:
         if isinstance(f.stat, Correlation):
             continue
+        ci: Cell = Cell(DASH)
+        note_text = f.note
+        if suppress_details and "; at week(s)" in note_text:
+            note_text = note_text.split("; at week(s)")[0]
         if isinstance(f.stat, Count):
-            value, note = count_cell(f.stat), _note_cell(f.note, None)
+            value, note, ci = count_cell(f.stat), _note_cell(note_text, None), ci_cell(f.stat)
         elif isinstance(f.stat, MedianIQR):
             value = median_cell(f.stat, UNITS.get(f.key, ""))
-            note = _note_cell(f.note, f.stat.n or None)
+            note = _note_cell(note_text, f.stat.n or None)
+        elif isinstance(f.stat, MedianCI):
+            n = int(note_text.split(",")[0].removeprefix("n=")) if note_text.startswith("n=") else 0
+            value, note = km_cell(f.stat, n), _note_cell(note_text, n or None)
         else:
-            value, note = n_cell(int(f.stat)), _note_cell(f.note, None)
-        rows.append(Row(f.key, {"figure": Cell(f.label), "value": value, "note": note}))
+            value, note = n_cell(int(f.stat)), _note_cell(note_text, None)
+        rows.append(Row(f.key, {"figure": Cell(f.label), "value": value, "ci": ci, "note": note}))
+        if isinstance(f.stat, Count) and f.stat.unknown:
+            rows.append(
+                Row(
+                    f"{f.key}_unknown",
+                    {
+                        "figure": Cell("    Unknown"),
+                        "value": n_cell(f.stat.unknown),
+                        "ci": Cell(DASH),
+                        "note": Cell("not in the denominator: value not known"),
+                    },
+                )
+            )
     method = summary.provenance.get("quantile_method", "")
+    km = summary.provenance.get("km_median", "smallest")
+    km_ci = summary.provenance.get("km_ci", "log-log")
     return ReportTable(
         "summary",
         "Table 3. Summary of the case series",
-        [("figure", "Figure"), ("value", "Value"), ("note", "Denominator / method")],
+        [
+            ("figure", "Figure"),
+            ("value", "Value"),
+            ("ci", "95% CI (%)"),
+            ("note", "Denominator / method"),
+        ],  # fmt: skip
         rows,
         [
-            "Counts are k/N (%) with the denominator named; percentages rounded half up.",
+            "Counts are k/N (%) with the denominator named; percentages rounded half up; 95% CI "
+            "of a proportion: Wilson score interval (Wilson 1927). 'Unknown' rows count the "
+            "records left out of a denominator because the value is not known.",
             f"Medians with IQR; quartiles by the quantile method {method!r} (named in each row).",
+            "Kaplan–Meier medians: "
+            + (
+                "the smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)"
+                if km == "smallest"
+                else "R's convention (midpoint of a flat segment at exactly S = 0.5)"
+            )
+            + f"; 95% CI where the pointwise {km_ci} band crosses 0.5 (R print.survfit rule); "
+            "NR = not reached, NA = not estimable from the data. The plain medians (IQR) "
+            "over the courses with the event are what a case series prints.",
         ],
     )
 

@@ -129,7 +129,7 @@ def table1_summary(cohort: Cohort, summary: Summary) -> ReportTable:
         add(f"systemic_{_slug(cat)}", f"Prior systemic: {cat}", count_cell(_count(k, n)))
     return ReportTable(
         "table1_summary",
-        "Table 1 (summary). Characteristics of the patients",
+        "Table 4. Characteristics of the patients, summarised",
         [("characteristic", "Characteristic"), ("value", "Value")],
         rows,
         [

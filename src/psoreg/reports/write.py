@@ -7,14 +7,15 @@ from pathlib import Path
 from psoreg.io.spreadsheet import csv_text
 from psoreg.reports.model import Report
 
-FORMATS = (".html", ".docx", ".md", ".tex")
+FORMATS = (".html", ".docx", ".md", ".tex", ".pdf")
 
 
 def write_report(report: Report, path: Path) -> list[Path]:
-    """Write ``report`` to ``path`` (.html, .docx, .md or .tex); return every file written.
+    """Write ``report`` to ``path`` (.html, .docx, .md, .tex or .pdf); return every file written.
 
-    HTML and Word are single files (figures inline SVG / embedded PNG); Markdown and LaTeX write
-    their figures next to them in ``<stem>_figures/`` (SVG / PDF) and link them.
+    HTML, Word and PDF are single files (figures inline SVG / embedded 300 dpi PNG / vector PDF);
+    Markdown and LaTeX write their figures next to them in ``<stem>_figures/`` (SVG / PDF) and
+    link them. PDF is the LaTeX document compiled with pdflatex (Debian TeX Live).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -31,6 +32,10 @@ def write_report(report: Report, path: Path) -> list[Path]:
 
         render_docx(report).save(str(path))
         return [path]
+    if suffix == ".pdf":
+        from psoreg.reports.render_tex import write_pdf
+
+        return write_pdf(report, path)
     figdir = path.with_name(f"{path.stem}_figures")
     if suffix == ".md":
         from psoreg.reports.render_md import render_md

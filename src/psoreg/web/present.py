@@ -89,7 +89,8 @@ def _schedule(c: CourseRow, weight: float | None) -> dict[str, Any]:
     try:
         expected = expected_doses(c.drug, until, weight)
         given = [(weeks_between(c.start_date, d.date), d.dose_mg) for d in c.doses]
-        devs = dose_deviations(c.drug, given, until_week=until, weight_kg=weight)
+        stop = weeks_between(c.start_date, c.stop_date) if c.stop_date else None
+        devs = dose_deviations(c.drug, given, until_week=until, weight_kg=weight, stop_week=stop)
     except InvalidValue as exc:
         return {"expected": [], "deviations": [], "error": str(exc)}
     return {"expected": expected, "deviations": devs, "error": None}

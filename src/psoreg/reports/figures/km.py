@@ -1,35 +1,30 @@
-"""Kaplan–Meier curves (lifelines) with an at-risk table and the median with its 95% CI.
+"""Kaplan–Meier curves with an at-risk table and the median with its CI in the legend.
 
-Endpoints, from the per-course outcomes (psoreg.outcomes):
+Estimates, bands, medians and their CIs come from :mod:`psoreg.analysis.survival` (the
+conventions are named in the caption: median = smallest t with S(t) ≤ 0.5 by default, R's
+midpoint convention on request; log-log band by default). Endpoints:
+:data:`psoreg.analysis.survival.ENDPOINTS`.
 
-* ``pasi75`` / ``pasi90`` – weeks from first dose to the first PASI75 / PASI90; courses not
-  reaching it are censored at their last week on treatment. Drawn as the cumulative proportion
-  reaching the level (1 − S).
-* ``drug_survival`` – weeks on treatment; event = ``survival_event`` (any stop by default,
-  ``--survival-events`` in the options), ongoing courses censored at last follow-up.
-* ``relapse_free`` – weeks from stopping to relapse, over courses eligible for relapse (stopped
-  while responding, with follow-up); no relapse = censored at the last follow-up.
-
-Median and 95% CI: ``KaplanMeierFitter.median_survival_time_`` and
-``lifelines.utils.median_survival_times`` on the exponential Greenwood (log(−log)) pointwise
-interval lifelines uses by default; "NR" = not reached.
+Each group has its own line style and marker as well as its colour, so the curves stay apart
+in greyscale print; the legend sits under the plot so the curves use the full width.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.utils import median_survival_times
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from psoreg.analysis.stats import fmt
-from psoreg.reports.cells import missing
-from psoreg.reports.figures.style import OKABE_ITO, count_label, new_figure
+from psoreg.analysis.survival import (
+    CIMethod,
+    MedianConvention,
+    endpoint_data,
+    kaplan_meier,
+)
+from psoreg.reports.figures.style import SERIES_STYLES, count_label, new_figure
+from psoreg.reports.strings import KM_TITLES
 
 
 @dataclass(frozen=True)
@@ -43,45 +38,14 @@ class Endpoint:
 KM_ENDPOINTS: dict[str, Endpoint] = {
     e.key: e
     for e in [
-        Endpoint("pasi75", "Time to PASI75", "Weeks from first dose", True),
-        Endpoint("pasi90", "Time to PASI90", "Weeks from first dose", True),
-        Endpoint("drug_survival", "Drug survival", "Weeks from first dose", False),
-        Endpoint("relapse_free", "Relapse-free time after stopping", "Weeks from stop", False),
+        Endpoint("pasi75", KM_TITLES["pasi75"], "Weeks from first dose", True),
+        Endpoint("pasi90", KM_TITLES["pasi90"], "Weeks from first dose", True),
+        Endpoint("drug_survival", KM_TITLES["drug_survival"], "Weeks from first dose", False),
+        Endpoint("relapse_free", KM_TITLES["relapse_free"], "Weeks from stop", False),
     ]
 }
 
-
-def km_data(outcomes: pd.DataFrame, endpoint: str) -> pd.DataFrame:
-    """(duration, event) per eligible course, keeping the outcomes' index."""
-    o = outcomes
-    if endpoint in ("pasi75", "pasi90"):
-        week = o[f"week_{endpoint}"]
-        duration = week.where(week.notna(), o.weeks_on_treatment)
-        event = week.notna()
-    elif endpoint == "drug_survival":
-        duration = o.weeks_on_treatment
-        event = o.survival_event.map(lambda v: not missing(v) and bool(v))
-    elif endpoint == "relapse_free":
-        eligible = o.relapse.map(lambda v: not missing(v))
-        rel = o.relapse.map(lambda v: not missing(v) and bool(v))
-        duration = o.weeks_to_relapse.where(rel, o.relapse_followup_weeks).where(eligible)
-        event = rel
-    else:
-        raise ValueError(f"KM endpoint: got {endpoint!r}; expected one of {list(KM_ENDPOINTS)}")
-    d = pd.DataFrame({"duration": pd.to_numeric(duration), "event": event.astype(bool)})
-    return d[d.duration.notna()]
-
-
-def _ci_text(v: float) -> str:
-    return "NR" if v is None or math.isinf(v) or math.isnan(v) else fmt(v)
-
-
-def median_text(kmf: KaplanMeierFitter) -> str:
-    """'16 (95% CI 12–17)' or 'NR (95% CI 12–NR)'."""
-    med = kmf.median_survival_time_
-    ci = median_survival_times(kmf.confidence_interval_)
-    lo, hi = (float(x) for x in np.asarray(ci).ravel()[:2])
-    return f"{_ci_text(float(med))} (95% CI {_ci_text(lo)}–{_ci_text(hi)})"
+km_data = endpoint_data  # the figure's data, for tests and callers of the older name
 
 
 def km_figure(
@@ -89,59 +53,87 @@ def km_figure(
     endpoint: str,
     groups: dict[str, pd.Series] | None = None,
     suppress_below: int | None = None,
+    median: MedianConvention = "smallest",
+    ci_method: CIMethod = "log-log",
 ) -> Figure:
     """KM curve(s) of ``endpoint``; ``groups`` maps a label to a boolean mask over ``outcomes``."""
-    data = km_data(outcomes, endpoint)
+    data = endpoint_data(outcomes, endpoint)
     ep = KM_ENDPOINTS[endpoint]
     groups = groups or {"All courses": pd.Series(True, index=outcomes.index)}
     sets = {
         g: data[m.reindex(data.index, fill_value=False).astype(bool)] for g, m in groups.items()
     }
-    fig = new_figure(height=2.8 + 0.18 * len(sets), width=6.3)
+    fig = new_figure(height=3.4 + 0.32 * len(sets), width=6.3)
     ax, ax_risk = fig.subplots(
-        2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 0.5 + 0.35 * len(sets)]}
+        2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 0.55 + 0.3 * len(sets)]}
     )
     top = float(data.duration.max()) if len(data) else 52.0
     ax.set_xlim(0, max(top, 4.0) * 1.04)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True, min_n_ticks=3))
     for i, (label, d) in enumerate(sets.items()):
-        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        style = SERIES_STYLES[i % len(SERIES_STYLES)]
         n_text = count_label(len(d), suppress_below)
         e_text = count_label(int(d.event.sum()), suppress_below)
         if len(d) == 0:
             continue
-        kmf = KaplanMeierFitter().fit(d.duration, d.event, label=label)
-        med = median_text(kmf)
-        name = f"{label} (n={n_text}, events={e_text})\nmedian {med} weeks"
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_
-        y = 1 - sf if ep.cumulative else sf
-        lo = 1 - ci.iloc[:, 1] if ep.cumulative else ci.iloc[:, 0]
-        hi = 1 - ci.iloc[:, 0] if ep.cumulative else ci.iloc[:, 1]
-        ax.step(sf.index, y, where="post", color=colour, lw=1.5, label=name, gid=f"km:{label}")
-        ax.fill_between(
-            sf.index, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid=f"ci:{label}"
+        km = kaplan_meier(d.duration, d.event, ci_method)
+        med = km.median(median).text()
+        name = f"{label} (n={n_text}, events={e_text}): median {med} weeks"
+        xs = [0.0] + [s.time for s in km.steps]
+        sv = [1.0] + [s.surv for s in km.steps]
+        lo = [1.0] + [s.lower if s.lower is not None else float("nan") for s in km.steps]
+        hi = [1.0] + [s.upper if s.upper is not None else float("nan") for s in km.steps]
+        end = float(d.duration.max())
+        if end > xs[-1]:  # the curve runs on, flat, to the last follow-up
+            xs.append(end)
+            sv.append(sv[-1])
+            lo.append(lo[-1])
+            hi.append(hi[-1])
+        y = [1 - v for v in sv] if ep.cumulative else sv
+        band_lo = [1 - v for v in hi] if ep.cumulative else lo
+        band_hi = [1 - v for v in lo] if ep.cumulative else hi
+        ax.step(
+            xs,
+            y,
+            where="post",
+            color=style.colour,
+            ls=style.linestyle,
+            lw=1.6,
+            marker=style.marker,
+            markevery=list(range(1, len(km.steps) + 1)),
+            ms=4.5,
+            mfc="white",
+            label=name,
+            gid=f"km:{label}",
         )
+        ax.fill_between(
+            xs, band_lo, band_hi, step="post", color=style.colour, alpha=0.13, lw=0,
+            gid=f"ci:{label}",
+        )  # fmt: skip
         cens = d[~d.event].duration
         if len(cens):
-            at = [float(y.loc[:t].iloc[-1]) for t in cens]
-            ax.plot(cens, at, ls="none", marker="|", ms=7, color=colour, gid=f"censored:{label}")
+            at = [1 - km.surv_at(t) if ep.cumulative else km.surv_at(t) for t in cens]
+            ax.plot(
+                cens, at, ls="none", marker="|", ms=8, mew=1.4, color=style.colour,
+                gid=f"censored:{label}",
+            )  # fmt: skip
     ax.set_ylim(-0.02, 1.05)
     ax.set_ylabel("Proportion reaching" if ep.cumulative else "Proportion without event")
     ax.set_title(ep.title)
     ax.tick_params(labelbottom=True)
     if len(data):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, labelspacing=0.9)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            frameon=False,
+            ncol=1,
+            handlelength=3.2,
+        )
     else:
         ax.text(
-            0.5,
-            0.5,
-            "No eligible courses",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
+            0.5, 0.5, "No eligible courses", ha="center", va="center", transform=ax.transAxes,
             gid="empty",
-        )
+        )  # fmt: skip
     _at_risk(ax, ax_risk, sets, suppress_below)
     ax_risk.set_xlabel(ep.xlabel)
     return fig
@@ -160,11 +152,6 @@ def _at_risk(ax, ax_risk, sets: dict[str, pd.DataFrame], k: int | None) -> None:
         for t in ticks:
             n = int((d.duration >= t).sum())
             ax_risk.text(
-                t,
-                row,
-                count_label(n, k),
-                ha="center",
-                va="center",
-                fontsize=6.5,
+                t, row, count_label(n, k), ha="center", va="center", fontsize=6.5,
                 gid=f"at-risk:{t:g}",
-            )
+            )  # fmt: skip

@@ -15,7 +15,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from psoreg.reports.cells import missing
-from psoreg.reports.figures.style import GREY, OKABE_ITO, colours, count_label, new_figure
+from psoreg.reports.figures.style import (
+    GREY,
+    HATCHES,
+    OKABE_ITO,
+    colours,
+    count_label,
+    new_figure,
+)
 from psoreg.reports.identifiers import Labels
 
 #: (outcome column, gid/legend label, marker, colour, filled)
@@ -40,11 +47,15 @@ def swimmer_figure(
     ax = fig.add_subplot()
     drugs = sorted(outcomes.drug.dropna().astype(str).unique())
     col = colours(drugs)
+    hatch = {d: HATCHES[i % len(HATCHES)] for i, d in enumerate(drugs)}
     ys = list(range(n, 0, -1))
     right = 0.0
     for y, (_, o) in zip(ys, outcomes.iterrows(), strict=True):
         length = _f(o.weeks_on_treatment) or 0.0
-        bar = ax.barh(y, length, height=0.6, color=col.get(str(o.drug), GREY), zorder=2)
+        bar = ax.barh(
+            y, length, height=0.6, color=col.get(str(o.drug), GREY), zorder=2,
+            hatch=hatch.get(str(o.drug), ""), edgecolor="#333333", lw=0.4,
+        )  # fmt: skip
         bar.patches[0].set_gid("course-bar")
         end = length
         stopped = not missing(o.stopped) and bool(o.stopped)
@@ -112,7 +123,13 @@ def swimmer_figure(
     ax.set_title("Courses: time on treatment, response, events and relapse")
     n_by_drug = outcomes.drug.astype(str).value_counts()
     handles: list[object] = [
-        Patch(color=col[d], label=f"{d} (n={count_label(int(n_by_drug[d]), suppress_below)})")
+        Patch(
+            facecolor=col[d],
+            hatch=hatch[d],
+            edgecolor="#333333",
+            lw=0.4,
+            label=f"{d} (n={count_label(int(n_by_drug[d]), suppress_below)})",
+        )
         for d in drugs
     ]
     handles += [h for h in ax.get_lines() if h.get_label() and not h.get_label().startswith("_")]

@@ -1,10 +1,12 @@
 """PASI trajectories per course: absolute PASI and % improvement from baseline.
 
 % improvement = (PASI₀ − PASI) / PASI₀ × 100 (Carlin 2004), with reference lines at 50, 75 and
-90 (PASI50/75/90). Visit-level data are drawn visit by visit. Abstracted (chart-review) data
-have no visits, only the first week each response level was reached, so those milestones are
-drawn instead (open markers, dashed), absolute PASI as the upper bound each milestone implies
-(PASI75 ⇒ PASI ≤ 25% of baseline) – and the figure says so.
+90 (PASI50/75/90). Visit-level data are drawn visit by visit, one line style and marker per
+course (greyscale-safe); a vertical bar marks the stop, and visits after it (off treatment) are
+open markers on a thin dotted line. Abstracted (chart-review) data have no visits, only the
+first week each response level was reached, so those milestones are drawn as unconnected open
+markers (a line would imply values nobody measured), absolute PASI as the upper bound each
+milestone implies (PASI75 ⇒ PASI ≤ 25% of baseline) – and the figure says so.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from matplotlib.figure import Figure
 
 from psoreg.cohort import Cohort
 from psoreg.reports.cells import missing
-from psoreg.reports.figures.style import OKABE_ITO, new_figure
+from psoreg.reports.figures.style import SERIES_STYLES, new_figure
 from psoreg.reports.identifiers import Labels
 
 LEVELS = {"pasi50": 50.0, "pasi75": 75.0, "pasi90": 90.0, "pasi100": 100.0}
 THRESHOLDS = (50, 75, 90)
-LINESTYLES = ["-", "--", "-.", ":"]
 MAX_LEGEND = 16
 
 MILESTONE_NOTE = (
@@ -66,22 +67,30 @@ def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) 
         if not pts:
             continue
         kinds.add(kind)
-        colour = OKABE_ITO[i % len(OKABE_ITO)]
-        style = LINESTYLES[(i // len(OKABE_ITO)) % len(LINESTYLES)]
+        st = SERIES_STYLES[i % len(SERIES_STYLES)]
         label = labels.course_of(o.course_id) if drawn < MAX_LEGEND else "_nolegend_"
         visits = kind == "visits"
-        common = {
-            "color": colour,
-            "ls": style if visits else "--",
-            "marker": "o" if visits else "s",
-            "ms": 3.5,
-            "lw": 1.2,
-            "mfc": colour if visits else "white",
-            "gid": f"{kind}:{labels.course_of(o.course_id)}",
-        }
-        w = [p[0] for p in pts]
-        ax_abs.plot(w, [p[1] for p in pts], label=label, **common)
-        ax_pct.plot(w, [p[2] for p in pts], **common)
+        gid = f"{kind}:{labels.course_of(o.course_id)}"
+        stop = None if missing(o.stop_week) else float(o.stop_week)
+        on = [p for p in pts if stop is None or p[0] <= stop]
+        off = [p for p in pts if stop is not None and p[0] > stop]
+        common = {"color": st.colour, "marker": st.marker, "ms": 4, "mew": 1.0}
+        for ax, col, lab in ((ax_abs, 1, label), (ax_pct, 2, "_nolegend_")):
+            if visits:
+                ax.plot([p[0] for p in on], [p[col] for p in on], ls=st.linestyle, lw=1.3,
+                        mfc=st.colour, label=lab, gid=gid, **common)  # fmt: skip
+                if off:
+                    bridge = on[-1:] + off
+                    ax.plot([p[0] for p in bridge], [p[col] for p in bridge], ls=":", lw=0.9,
+                            mfc="white", markevery=list(range(len(bridge) - len(off), len(bridge))),
+                            gid=f"off-treatment:{gid}", **common)  # fmt: skip
+                if stop is not None and on:
+                    y_stop = on[-1][col]
+                    ax.plot([stop], [y_stop], ls="none", marker="|", ms=11, mew=1.8,
+                            color=st.colour, gid=f"stop:{gid}")  # fmt: skip
+            else:  # milestones: markers only, never joined
+                ax.plot([p[0] for p in pts], [p[col] for p in pts], ls="none", mfc="white",
+                        label=lab, gid=gid, **common)  # fmt: skip
         drawn += 1
     for t in THRESHOLDS:
         ax_pct.axhline(t, color="#777777", lw=0.7, ls=(0, (4, 3)), zorder=0, gid=f"threshold-{t}")
