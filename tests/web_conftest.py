@@ -22,6 +22,9 @@ from sqlalchemy import create_engine, text
 
 from psoreg.store.db import Store, make_engine, migrate, open_store
 
+#: the site secret of the tests' stores and apps (keys the audit chain, pseudonyms, cookies)
+TEST_SECRET = "test-secret-not-for-production-0123456789"
+
 
 def _as_postgres(cmd: list[str]) -> list[str]:
     if os.geteuid() == 0:
@@ -54,7 +57,7 @@ class PgServer:
         with self.admin.connect() as c:
             c.execute(text("CREATE DATABASE psoreg_template"))
         engine = make_engine(self.url("psoreg_template"))
-        migrate(engine)
+        migrate(engine, secret=TEST_SECRET)
         engine.dispose()
 
     def url(self, db: str) -> str:
@@ -98,7 +101,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
+    s = open_store(store_url, secret=TEST_SECRET)
     try:
         yield s
     finally:
@@ -107,20 +110,34 @@ def store(store_url: str) -> Iterator[Store]:
 
 # --- web -------------------------------------------------------------------------------------
 
-PASSWORDS = {"admin": "admin-pw-123", "clinician": "clinician-pw-123", "analyst": "analyst-pw-123"}
-TEST_SECRET = "test-secret-not-for-production-0123456789"
+PASSWORDS = {
+    "admin": "quartz-heron-lantern-91",
+    "clinician": "maple-orbit-tundra-47",
+    "analyst": "cobalt-fennel-harbor-28",
+}
 
 
 @pytest.fixture
 def seeded_store(store: Store) -> Store:
     """The store with the demo cohort and one account per role."""
+    from psoreg.accounts.users import add_user
     from psoreg.store.seed import seed_visit_cohort
-    from psoreg.web.users import add_user
 
     with store.session() as s:
         for role, pw in PASSWORDS.items():
             add_user(s, role, pw, role, by="setup")
         seed_visit_cohort(s)
+    return store
+
+
+@pytest.fixture
+def accounts_store(store: Store) -> Store:
+    """The store with one account per role and no patients (for the security tests)."""
+    from psoreg.accounts.users import add_user
+
+    with store.session() as s:
+        for role, pw in PASSWORDS.items():
+            add_user(s, role, pw, role, by="setup")
     return store
 
 

@@ -1,7 +1,9 @@
 """Exports of raw and derived data (CSV per table, one Excel workbook), and dashboard figures.
 
 Analysts get the de-identified view: pseudonyms for patient and course ids, dates shifted per
-patient, no names or hospital numbers. The audit log export is for administrators only.
+patient, no names or hospital numbers, free text scrubbed (:func:`psoreg.store.deid.scrub`).
+The audit log export is for administrators only. Every export (page or API) is audited with
+the user, the table, the number of rows, whether it was identified, and the client address.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from psoreg.store import audit
+from psoreg.store.deid import FREE_TEXT
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.service import COLUMNS, Actor
@@ -32,7 +35,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
     patient_ids: dict[str, str] = {}
     with store.session() as s:
         for p in load_patients(s):
-            lens = Lens(actor, secret, p.patient_id)
+            lens = Lens.of(actor, secret, p)
             pid = lens.pid()
             patient_ids[p.patient_id] = pid
             prow = {"patient_id": pid, **{k: getattr(p, k) for k in COLUMNS["patients"]}}
@@ -42,6 +45,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
                 for k in IDENTIFYING:
                     prow.pop(k, None)
                 prow["birth_year"] = shifted.year if shifted else None
+            _scrub(lens, "patients", prow)
             out["patients"].append(prow)
             for i, c in enumerate(p.courses):
                 cid = lens.course_id(c, i)
@@ -50,6 +54,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
                 crow.update(course_id=cid, patient_id=pid)
                 for k in ("start_date", "stop_date", "followup_date"):
                     crow[k] = lens.date(crow[k])
+                _scrub(lens, "courses", crow)
                 out["courses"].append(crow)
                 for table in ("visits", "doses", "events", "relapses"):
                     for r in getattr(c, table):
@@ -57,6 +62,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
                         row.update({k: getattr(r, k) for k in COLUMNS[table]})
                         row["week"] = round(weeks_between(c.start_date, r.date), 2)
                         row["date"] = lens.date(r.date)
+                        _scrub(lens, table, row)
                         out[table].append(row)
         table = outcomes(s)
     table = table.copy()
@@ -67,10 +73,31 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def _scrub(lens: Lens, table: str, row: dict[str, Any]) -> None:
+    """Free-text columns as the user may see them (scrubbed for analysts)."""
+    for col in FREE_TEXT.get(table, ()):
+        if col in row:
+            row[col] = lens.text(row[col])
+
+
+def audit_export(request: Request, actor: Actor, name: str, rows: int) -> None:
+    """One audit entry for an export: who, what, how many rows, identified or not, from where."""
+    with request.app.state.store.session() as s:
+        audit.record(
+            s,
+            username=actor.username,
+            action="export",
+            table="exports",
+            record_id=name,
+            changes={"rows": (None, rows), "identified": (None, actor.identified)},
+            address=actor.address,
+        )
+
+
 def export_response(request: Request, actor: Actor, name: str) -> Response:
     """``<table>.csv``, ``registry.xlsx`` (every table) or ``audit.csv`` (admins)."""
     if name == "audit.csv":
-        if actor.role != "admin":
+        if not actor.can("audit.read"):
             raise Forbidden("only administrators may export the audit log")
         with request.app.state.store.session() as s:
             rows = [
@@ -87,13 +114,19 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
                         "old_value",
                         "new_value",
                         "reason",
+                        "record_version",
+                        "address",
+                        "prev_hash",
+                        "row_hash",
                     )
                 }
                 for r in audit.entries(s)
             ]
+        audit_export(request, actor, name, len(rows))
         return _csv(pd.DataFrame(rows), name)
     frames = raw_tables(request, actor)
     if name == "registry.xlsx":
+        audit_export(request, actor, name, sum(len(df) for df in frames.values()))
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:
             for sheet, df in frames.items():
@@ -106,6 +139,7 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
     table = name.removesuffix(".csv")
     if not name.endswith(".csv") or table not in frames:
         raise NotFound(f"no export {name}; one of {', '.join(t + '.csv' for t in TABLES)}")
+    audit_export(request, actor, name, len(frames[table]))
     return _csv(frames[table], name)
 
 
