@@ -299,3 +299,44 @@ def test_logins_and_identified_exports_are_audited_with_the_actor(accounts_store
     assert ("courses.csv", "identified", "yes") in exports
     assert ("registry.xlsx", "identified", "yes") in exports
     assert all(r.address == "testclient" for r in rows if r.action in ("login", "export"))
+
+
+def test_upgrading_a_0001_database_chains_its_existing_entries(
+    store_url, tmp_path: Path, request
+) -> None:
+    """A registry created before the chain: its entries are chained by the upgrade (with the
+    site's key) and verify; ids that differ only in case stop the upgrade, named."""
+    from psoreg.store.db import make_engine, migrate, open_store
+
+    if store_url.startswith("postgresql"):  # an empty database, not the migrated template
+        pg = request.getfixturevalue("pg_server")
+        with pg.admin.connect() as c:
+            c.execute(text("CREATE DATABASE psoreg_legacy"))
+        store_url = pg.url("psoreg_legacy")
+    engine = make_engine(store_url)
+    migrate(engine, "0001")
+    legacy = (
+        "INSERT INTO audit_log (at, username, action, table_name, record_id, field, new_value) "
+        "VALUES ('2024-01-0{0} 09:00:00.123456', 'dr.old', 'create', 'patients', '{0}', "
+        "'patient_id', 'p{0}')"
+    )
+    with engine.begin() as c:
+        for i in (1, 2, 3):
+            c.execute(text(legacy.format(i)))
+        c.execute(text("INSERT INTO patients (patient_id, sex, version) VALUES ('ab1', 'F', 1)"))
+        c.execute(text("INSERT INTO patients (patient_id, sex, version) VALUES ('AB1', 'F', 1)"))
+    with pytest.raises(RuntimeError, match="differ only in upper/lower case.*'AB1'"):
+        migrate(engine, secret=TEST_SECRET)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM patients WHERE patient_id = 'ab1'"))
+    engine.dispose()
+    store = open_store(store_url, secret=TEST_SECRET)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "secret.key").write_text(TEST_SECRET)
+    with store.session() as s:
+        service.create(s, CLIN, "patients", {"patient_id": "P9"})
+    r = _verify(store, folder)
+    assert r.exit_code == 0, r.output
+    assert _ids(store)[:3] == [1, 2, 3]
+    store.close()

@@ -45,10 +45,10 @@ def _free_port() -> int:
 def live_url(web_app) -> Iterator[str]:
     import uvicorn
 
+    from psoreg.web.run import server_config
+
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(server_config(web_app, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

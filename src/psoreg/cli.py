@@ -508,7 +508,16 @@ def serve(
         forwarded_allow_ips=proxies,
         sessions=Settings(hours=session_hours, idle_minutes=idle_minutes),
     )
-    started = build(db, data, demo, settings)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        started = build(db, data, demo, settings)
+    except (SQLAlchemyError, RuntimeError) as exc:
+        from psoreg.store.db import locate, masked
+
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"[red]cannot open {masked(locate(db, data)[0])}: {first}[/red]", highlight=False)
+        raise typer.Exit(2) from None
     scheme = "https" if ssl_certfile else "http"
     out.print(
         f"psoreg registry at [bold]{scheme}://{host}:{port}/[/bold]  (database: {started.url})",

@@ -58,11 +58,18 @@ def _who() -> str:
 
 
 def _open(db: str | None, data: Path | None):  # noqa: ANN202 - Store, imported lazily
+    from sqlalchemy.exc import SQLAlchemyError
+
     from psoreg.store import open_store
-    from psoreg.store.db import locate, site_secret
+    from psoreg.store.db import locate, masked, site_secret
 
     url, folder = locate(db, data)
-    return open_store(url, secret=site_secret(folder))
+    try:
+        return open_store(url, secret=site_secret(folder))
+    except (SQLAlchemyError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"[red]cannot open {masked(url)}: {first}[/red]", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _run(db: str | None, data: Path | None, fn):  # noqa: ANN001, ANN202

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from psoreg.store import audit
 from psoreg.store.errors import FieldError
@@ -85,7 +85,11 @@ def current(
     """The user and session of a cookie's session id, if it is still valid (and touch it)."""
     if not token:
         return None
-    row = s.scalar(select(AuthSession).where(AuthSession.token_hash == digest(token)))
+    row = s.scalar(
+        select(AuthSession)
+        .options(joinedload(AuthSession.user))
+        .where(AuthSession.token_hash == digest(token))
+    )
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
@@ -223,7 +227,11 @@ def token_user(s: Session, token: str | None) -> tuple[User, ApiToken] | None:
     """The user and token row of a bearer token, if valid (and note its use)."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    row = s.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == digest(token))
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or now >= row.expires_at:
         return None

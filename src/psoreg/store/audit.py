@@ -252,6 +252,7 @@ class Change:
     old_value: str | None
     new_value: str | None
     record_version: int | None
+    reason: str | None = None
 
 
 def history(session: Session, table: str, record_id: int, since_version: int) -> list[Change]:
@@ -267,7 +268,7 @@ def history(session: Session, table: str, record_id: int, since_version: int) ->
         .order_by(AuditRow.id)
     )
     return [
-        Change(e.field, e.username, e.at, e.old_value, e.new_value, e.record_version)
+        Change(e.field, e.username, e.at, e.old_value, e.new_value, e.record_version, e.reason)
         for e in session.scalars(q)
     ]
 

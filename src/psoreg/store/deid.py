@@ -56,6 +56,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "courses": ("regimen", "next_treatment"),
     "events": ("sites", "management", "description"),
     "relapses": ("treatment",),
+    "outcomes": ("regimen", "next_treatment"),
 }
 
 _MONTHS = {

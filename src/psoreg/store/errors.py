@@ -42,13 +42,14 @@ class Conflict(Exception):
             "review their changes and re-apply yours to the current version"
         )
 
-    def changed_by(self) -> dict[str, tuple[str, Any, Any, Any]]:
-        """field -> (who, when, their old value, their new value), the latest change of each."""
-        out: dict[str, tuple[str, Any, Any, Any]] = {}
+    def changed_by(self) -> dict[str, tuple[str, Any, Any, Any, Any]]:
+        """field -> (who, when, their old value, their new value, their reason), the latest
+        change of each field since the version the user read."""
+        out: dict[str, tuple[str, Any, Any, Any, Any]] = {}
         for e in self.changes:
             if e.field:
                 first_old = out[e.field][2] if e.field in out else e.old_value
-                out[e.field] = (e.username, e.at, first_old, e.new_value)
+                out[e.field] = (e.username, e.at, first_old, e.new_value, e.reason)
         return out
 
 

@@ -250,13 +250,16 @@ def _as_parent(table: str, values: dict[str, Any], row: Any, parent: Any) -> Any
     return SimpleNamespace(**values, patient=parent, id=getattr(row, "id", None))
 
 
-def _validate(table: str, values: dict[str, Any], parent: Any, row: Any = None) -> dict[str, Any]:
+def _validate(
+    table: str, values: dict[str, Any], parent: Any, row: Any = None, given: Any = ()
+) -> dict[str, Any]:
     """The one validation path of creates and updates: the record's checks against its parent,
-    then (for an existing record) every record under it against the record's new values."""
+    then (for an existing record) every record under it against the record's new values.
+    A problem below is reported on the field the user changed (``given``), if just one."""
     values = _checker(table, parent)(values)
     problems = list(_descendant_problems(table, values, row, parent))
     if problems:
-        changed = [k for k in values if row is not None and getattr(row, k, None) != values[k]]
+        changed = [k for k in given if row is not None and getattr(row, k, None) != values.get(k)]
         key = changed[0] if len(changed) == 1 else "record"
         shown = "; ".join(problems[:3]) + (
             f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -375,7 +378,7 @@ def update(
     if table == "visits":
         parsed = _visit_input(parsed)
     old = row_values(table, row)
-    merged = _validate(table, {**old, **parsed}, _parent(table, row), row)
+    merged = _validate(table, {**old, **parsed}, _parent(table, row), row, given=list(parsed))
     _unique(session, table, merged, row.id)
     changes = _changes(old, {k: merged[k] for k in COLUMNS[table] if k in merged})
     if not changes:

@@ -27,7 +27,7 @@ from psoreg.store.service import ROLES, Actor
 from psoreg.web.app import current_actor, render, store_of
 from psoreg.web.security import check_csrf, client_address
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
 
 
 def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:

@@ -107,6 +107,10 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     from psoreg.web import admin, api, docs, pages
 
     settings = settings or WebSettings()
+    from psoreg.store.audit import chain_key
+
+    if store.sessions.kw.get("info", {}).get("audit_key") != chain_key(secret):
+        raise ValueError("the store was opened with another secret than the application's")
     app = FastAPI(
         title="psoreg registry",
         description="Registry of patients on biologic therapy for psoriasis. The JSON API "

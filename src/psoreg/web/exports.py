@@ -33,6 +33,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     course_ids: dict[str, str] = {}
     patient_ids: dict[str, str] = {}
+    lenses: dict[str, Lens] = {}
     with store.session() as s:
         for p in load_patients(s):
             lens = Lens.of(actor, secret, p)
@@ -50,6 +51,7 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
             for i, c in enumerate(p.courses):
                 cid = lens.course_id(c, i)
                 course_ids[c.course_id] = cid
+                lenses[c.course_id] = lens
                 crow = {k: getattr(c, k) for k in COLUMNS["courses"]}
                 crow.update(course_id=cid, patient_id=pid)
                 for k in ("start_date", "stop_date", "followup_date"):
@@ -66,6 +68,12 @@ def raw_tables(request: Request, actor: Actor) -> dict[str, pd.DataFrame]:
                         out[table].append(row)
         table = outcomes(s)
     table = table.copy()
+    for col in FREE_TEXT["outcomes"]:
+        if col in table and not actor.identified:
+            table[col] = [
+                lenses[c].text(v) if c in lenses and isinstance(v, str) else v
+                for c, v in zip(table["course_id"], table[col], strict=True)
+            ]
     table["course_id"] = table["course_id"].map(lambda x: course_ids.get(x, x))
     table["patient_id"] = table["patient_id"].map(lambda x: patient_ids.get(x, x))
     frames = {k: pd.DataFrame(v) for k, v in out.items() if k != "outcomes"}

@@ -28,7 +28,7 @@ from psoreg.web.present import (
 )
 from psoreg.web.security import check_csrf, client_address
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
 
 
 def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
@@ -491,6 +491,7 @@ def _conflict_page(
                     "theirs": saved,
                     "who": who[0] if who else None,
                     "when": who[1] if who else None,
+                    "why": who[4] if who else None,
                     "differs": yours != saved,
                 }
             )
