@@ -422,36 +422,38 @@ def delete(
     version: int | None,
     reason: str | None = None,
 ) -> None:
-    """Delete a record (and, for patients and courses, what hangs under them), audited."""
+    """Delete a record (and, for patients and courses, what hangs under them), audited.
+
+    The audit entries are gathered first, then the rows are deleted, then the entries are
+    written: the audit chain's lock is the last one a transaction takes (no deadlock with a
+    concurrent edit of a record under the one deleted)."""
     require_write(actor)
     row = get(session, table, pk)
     check_version(table, row, version, session)
-    reason = clean_reason(reason)
-    _audit_delete(session, actor, table, row, reason)
+    entries = list(_deletions(table, row, clean_reason(reason)))
     session.delete(row)
     session.flush()
+    for e in entries:
+        audit.record(session, username=actor.username, address=actor.address, **e)
 
 
-def _audit_delete(
-    session: Session, actor: Actor, table: str, row: Any, reason: str | None, under: str = ""
-) -> None:
-    """Audit the deletion of ``row`` and of every record under it (the cascade): each record
-    removed gets its own entries, its reason naming the record whose deletion removed it."""
+def _deletions(
+    table: str, row: Any, reason: str | None, under: str = ""
+) -> Iterator[dict[str, Any]]:
+    """The audit entries of deleting ``row`` and every record under it (the cascade): each
+    record removed gets its own, its reason naming the record whose deletion removed it."""
     why = f"deleted with {under}" + (f": {reason}" if reason else "") if under else reason
-    audit.record(
-        session,
-        username=actor.username,
-        action="delete",
-        table=table,
-        record_id=str(row.id),
-        changes={k: (val, None) for k, val in row_values(table, row).items() if val is not None},
-        reason=why,
-        record_version=row.version,
-        address=actor.address,
-    )
+    yield {
+        "action": "delete",
+        "table": table,
+        "record_id": str(row.id),
+        "changes": {k: (v, None) for k, v in row_values(table, row).items() if v is not None},
+        "reason": why,
+        "record_version": row.version,
+    }
     top = under or f"{_NAMES.get(table, 'patient')} {row.id}"
     for child_table, child in _children(table, row):
-        _audit_delete(session, actor, child_table, child, reason, top)
+        yield from _deletions(child_table, child, reason, top)
 
 
 def stop_course(
