@@ -8,9 +8,6 @@ real user out from the addresses they use.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +17,7 @@ from psoreg.accounts import limiter
 from psoreg.store.models import AuditRow
 from psoreg.web import create_app
 from psoreg.web.app import WebSettings
-from tests.web_conftest import PASSWORDS, TEST_SECRET, csrf_of
+from tests.web_conftest import PASSWORDS, TEST_SECRET, csrf_of, running
 
 
 def _guess(client: TestClient, user: str, password: str, xff: str | None = None) -> int:
@@ -88,37 +85,20 @@ def test_behind_a_trusted_proxy_the_account_limit_stops_many_addresses_but_not_t
 def test_a_real_server_ignores_forwarded_for_from_localhost(accounts_store) -> None:
     """uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; psoreg's server configuration
     does not, so rotating the header over a real connection does not reset the count."""
-    import uvicorn
-
-    from psoreg.web.run import server_config
-
     app = create_app(accounts_store, TEST_SECRET)
-    config = server_config(app, "127.0.0.1", 0)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
-            codes = []
-            for i in range(12):
-                xff = {"X-Forwarded-For": f"203.0.113.{i}"}
-                token = csrf_of(c.get("/login", headers=xff).text)
-                r = c.post(
-                    "/login",
-                    data={"username": "admin", "password": f"guess-{i}", "csrf_token": token},
-                    headers=xff,
-                )
-                codes.append(r.status_code)
-            assert codes == [401] * 5 + [429] * 7
-            assert "server" not in c.get("/login").headers
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with running(app) as base, httpx.Client(base_url=base) as c:
+        codes = []
+        for i in range(12):
+            xff = {"X-Forwarded-For": f"203.0.113.{i}"}
+            token = csrf_of(c.get("/login", headers=xff).text)
+            r = c.post(
+                "/login",
+                data={"username": "admin", "password": f"guess-{i}", "csrf_token": token},
+                headers=xff,
+            )
+            codes.append(r.status_code)
+        assert codes == [401] * 5 + [429] * 7
+        assert "server" not in c.get("/login").headers
 
 
 @pytest.mark.parametrize("parallel", [8])

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,43 @@ def login(client, role: str) -> str:
     )
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/patients").text)
+
+
+# --- live servers and the browser ------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """``app`` served by uvicorn as ``psoreg serve`` configures it, on a free port of
+    127.0.0.1, in a thread; yields its base URL and stops it afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from psoreg.web.run import server_config
+
+    server = uvicorn.Server(server_config(app, "127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

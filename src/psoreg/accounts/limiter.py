@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from psoreg.store.db import Store
 from psoreg.store.models import LoginAttempt, utcnow
@@ -59,32 +61,13 @@ def begin(store: Store, username: str, address: str, channel: str) -> Attempt:
         s.flush()
         attempt_id = row.id
     now = utcnow()
-    since = now - WINDOW
     with store.session() as s:
-        by_address = list(
-            s.scalars(
-                select(LoginAttempt.at).where(
-                    LoginAttempt.address == address,
-                    LoginAttempt.at > since,
-                    LoginAttempt.outcome.in_(FAILED),
-                    LoginAttempt.id < attempt_id,
-                )
-            )
-        )
+        by_address = _failures(s, LoginAttempt.address, address, attempt_id, now)
         blocked = None
         if len(by_address) >= MAX_PER_ADDRESS:
             blocked = Attempt(attempt_id, True, _wait(by_address, MAX_PER_ADDRESS, now), "address")
         else:
-            by_account = list(
-                s.scalars(
-                    select(LoginAttempt.at).where(
-                        LoginAttempt.username == name,
-                        LoginAttempt.at > since,
-                        LoginAttempt.outcome.in_(FAILED),
-                        LoginAttempt.id < attempt_id,
-                    )
-                )
-            )
+            by_account = _failures(s, LoginAttempt.username, name, attempt_id, now)
             if len(by_account) >= MAX_PER_ACCOUNT and not _known(s, name, address, now):
                 wait = _wait(by_account, MAX_PER_ACCOUNT, now)
                 blocked = Attempt(attempt_id, True, wait, "account")
@@ -96,7 +79,24 @@ def begin(store: Store, username: str, address: str, channel: str) -> Attempt:
     return Attempt(attempt_id, False)
 
 
-def _known(s, name: str, address: str, now: dt.datetime) -> bool:
+def _failures(
+    s: Session, column: Any, value: str, before_id: int, now: dt.datetime
+) -> list[dt.datetime]:
+    """When the failed (or still pending) attempts of ``column == value`` recorded before
+    ``before_id`` within the window happened."""
+    return list(
+        s.scalars(
+            select(LoginAttempt.at).where(
+                column == value,
+                LoginAttempt.at > now - WINDOW,
+                LoginAttempt.outcome.in_(FAILED),
+                LoginAttempt.id < before_id,
+            )
+        )
+    )
+
+
+def _known(s: Session, name: str, address: str, now: dt.datetime) -> bool:
     """Whether ``address`` logged in to ``name`` successfully in the last KNOWN_DAYS days."""
     n = s.scalar(
         select(func.count())

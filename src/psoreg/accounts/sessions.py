@@ -134,9 +134,11 @@ def revoke_all(s: Session, user_id: int, reason: str, *, keep_session: int | Non
     return n
 
 
-def revoke_session(s: Session, session_id: int, *, by: str, address: str | None = None) -> bool:
-    """An administrator (or the user) revokes one session; audited."""
-    row = s.get(AuthSession, session_id)
+def _revoke(
+    s: Session, model: type[AuthSession] | type[ApiToken], row_id: int, by: str, address: str | None
+) -> bool:
+    """Revoke one session or token (audited); ``False`` if there is none to revoke."""
+    row = s.get(model, row_id)
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at, row.revoked_reason = utcnow(), f"revoked by {by}"[:64]
@@ -144,12 +146,17 @@ def revoke_session(s: Session, session_id: int, *, by: str, address: str | None 
         s,
         username=by,
         action="revoke",
-        table="auth_sessions",
+        table=model.__tablename__,
         record_id=str(row.id),
         changes={"user": (row.user.username, None)},
         address=address,
     )
     return True
+
+
+def revoke_session(s: Session, session_id: int, *, by: str, address: str | None = None) -> bool:
+    """An administrator (or the user) revokes one session; audited."""
+    return _revoke(s, AuthSession, session_id, by, address)
 
 
 def active(s: Session, user_id: int | None = None) -> list[AuthSession]:
@@ -244,20 +251,7 @@ def token_user(s: Session, token: str | None) -> tuple[User, ApiToken] | None:
 
 def revoke_token(s: Session, token_id: int, *, by: str, address: str | None = None) -> bool:
     """Revoke one API token; audited."""
-    row = s.get(ApiToken, token_id)
-    if row is None or row.revoked_at is not None:
-        return False
-    row.revoked_at, row.revoked_reason = utcnow(), f"revoked by {by}"[:64]
-    audit.record(
-        s,
-        username=by,
-        action="revoke",
-        table="api_tokens",
-        record_id=str(row.id),
-        changes={"user": (row.user.username, None)},
-        address=address,
-    )
-    return True
+    return _revoke(s, ApiToken, token_id, by, address)
 
 
 def tokens(s: Session, user_id: int | None = None) -> list[ApiToken]:

@@ -108,28 +108,8 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
         if not actor.can("audit.read"):
             raise Forbidden("only administrators may export the audit log")
         with request.app.state.store.session() as s:
-            rows = [
-                {
-                    c: getattr(r, c)
-                    for c in (
-                        "id",
-                        "at",
-                        "username",
-                        "action",
-                        "table_name",
-                        "record_id",
-                        "field",
-                        "old_value",
-                        "new_value",
-                        "reason",
-                        "record_version",
-                        "address",
-                        "prev_hash",
-                        "row_hash",
-                    )
-                }
-                for r in audit.entries(s)
-            ]
+            columns = (*audit.CHAINED, "prev_hash", "row_hash")
+            rows = [{c: getattr(r, c) for c in columns} for r in audit.entries(s)]
         audit_export(request, actor, name, len(rows))
         return _csv(pd.DataFrame(rows), name)
     frames = raw_tables(request, actor)

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.accounts import sessions, users
 from psoreg.store import service
-from psoreg.store.errors import Conflict, FieldError, Forbidden
+from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
@@ -31,15 +31,7 @@ from psoreg.web.security import check_csrf, client_address
 router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
 
 
-def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-    """The actor, if an administrator."""
-    if not actor.is_admin:
-        raise Forbidden("only administrators may see this page")
-    return actor
-
-
 ActorDep = Annotated[Actor, Depends(current_actor)]
-AdminDep = Annotated[Actor, Depends(require_admin)]
 CHILDREN = ("doses", "visits", "events", "relapses")
 
 
@@ -612,4 +604,4 @@ def export(request: Request, name: str, actor: ActorDep) -> Response:
     return exports.export_response(request, actor, name)
 
 
-__all__ = ["router", "require_admin"]
+__all__ = ["router"]

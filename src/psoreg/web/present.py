@@ -90,9 +90,9 @@ def patient_summary(p: PatientRow, lens: Lens) -> dict[str, Any]:
         "birth": (birth.isoformat() if lens.identified else str(birth.year)) if birth else None,
         "birth_year": p.birth_year if lens.identified else (birth.year if birth else None),
         "sex": p.sex,
-        "ethnicity": p.ethnicity,
+        "ethnicity": lens.text(p.ethnicity),
         "weight_kg": p.weight_kg,
-        "phenotypes": p.phenotypes or p.phenotype_history,
+        "phenotypes": p.phenotypes or lens.text(p.phenotype_history),
         "version": p.version,
         "raw": p,
     }
