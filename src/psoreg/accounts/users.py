@@ -222,14 +222,15 @@ def login(store: Store, username: str, password: str, *, address: str, channel: 
     attempt = limiter.begin(store, username, address, channel)
     if attempt.blocked:
         return Login(blocked=True, retry_after=attempt.retry_after)
-    typed = (username or "").strip()[:64] or "(blank)"
     with store.session() as s:
         user = authenticate(s, username, password)
         if user is None:
+            # an unknown name is not kept: it is often a password typed in the wrong field,
+            # and the audit trail is permanent
             known = find(s, username)
             audit.record(
                 s,
-                username=typed,
+                username=known.username if known else "(unknown user)",
                 action="login-failed",
                 table="users",
                 record_id=str(known.id) if known else "-",
