@@ -95,6 +95,17 @@ def api_principal(
         )
 
 
+def api_actor(
+    request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    """The bearer token's user, if the token may read records (for routes outside /api, such
+    as the FHIR export)."""
+    p = api_principal(request, cred)
+    if "read" not in p.scopes:
+        raise Forbidden("this token lacks the 'read' scope")
+    return p.actor
+
+
 def scoped(scope: str) -> Any:
     """A dependency: the actor, if the token carries ``scope``."""
 
@@ -199,7 +210,7 @@ def revoke(request: Request, principal: Annotated[Principal, Depends(api_princip
 @router.get("/export/{table}")
 def export_table(request: Request, table: str, actor: Exporter) -> Any:
     """A table as the user may see it (analysts: de-identified), or ``outcomes``."""
-    frames = raw_tables(request, actor)
+    frames = raw_tables(request, actor, with_outcomes=table == "outcomes")
     if table not in frames:
         raise NotFound(f"no table {table}")
     audit_export(request, actor, f"api:{table}", len(frames[table]))

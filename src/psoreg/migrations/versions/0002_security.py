@@ -5,14 +5,14 @@ Existing audit entries are chained in id order with the site's key (psoreg passe
 secret to the migration; see ``psoreg.store.db.migrate``).
 
 Revision ID: 0002_security
-Revises: 0001
+Revises: 0002_interop
 """
 
 import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0002_security"
-down_revision = "0001"
+down_revision = "0002_interop"
 branch_labels = None
 depends_on = None
 
