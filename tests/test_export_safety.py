@@ -98,9 +98,10 @@ def test_neutralise_rules() -> None:
 @pytest.fixture
 def hostile_app(tmp_path: Path):
     """The demo registry (real app, real SQLite) with hostile text in every free-text field."""
+    from psoreg.web.users import add_user
+
     from psoreg.store.seed import seed_visit_cohort
     from psoreg.web import create_app
-    from psoreg.web.users import add_user
 
     store = open_store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     actor = service.Actor("tester", "admin")
@@ -291,9 +292,10 @@ def test_case_exports_are_formula_free_and_round_trip(tmp_path: Path) -> None:
 
 @pytest.fixture
 def demo_app(tmp_path: Path):
+    from psoreg.web.users import add_user
+
     from psoreg.store.seed import seed_visit_cohort
     from psoreg.web import create_app
-    from psoreg.web.users import add_user
 
     store = open_store(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     with store.session() as s:
