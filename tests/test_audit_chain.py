@@ -315,7 +315,7 @@ def test_upgrading_a_0001_database_chains_its_existing_entries(
             c.execute(text("CREATE DATABASE psoreg_legacy"))
         store_url = pg.url("psoreg_legacy")
     engine = make_engine(store_url)
-    migrate(engine, "0001")
+    migrate(engine, "0002_interop")  # the revision before 0002_security
     legacy = (
         "INSERT INTO audit_log (at, username, action, table_name, record_id, field, new_value) "
         "VALUES ('2024-01-0{0} 09:00:00.123456', 'dr.old', 'create', 'patients', '{0}', "
