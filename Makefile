@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The main job: the case-series summary of the example, then the registry web application on
-# 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run.
+# 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run (the demo
+# accounts' random passwords are printed then, once; `psoreg users reset` sets new ones).
 run: $(STAMP)
 	$(BIN)/psoreg summarize $(EXAMPLE)
-	$(BIN)/psoreg serve --data data
+	$(BIN)/psoreg serve --data data --demo
 
 # Debian packages the tests need (chromium for the browser tests, PostgreSQL server binaries,
 # Java for Spark); each script is idempotent and installs only what is missing (needs root).

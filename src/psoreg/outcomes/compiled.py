@@ -68,8 +68,14 @@ DEFINITION_SOURCES = (
 
 
 def input_schema(name: str) -> dict[str, str]:
-    """Column → type (``string``, ``float64``, ``boolean``) of an input table."""
+    """Column → pandas type (``string``, ``float64``, ``boolean``, ``datetime64[ns]``) of an
+    input table."""
     return DRUG_WEEKS_SCHEMA if name == "drug_weeks" else SCHEMAS[name]
+
+
+def _ibis_type(dtype: str) -> str:
+    """An input column's type as Ibis names it."""
+    return "timestamp" if dtype.startswith("datetime64") else dtype
 
 
 @functools.cache
@@ -170,7 +176,10 @@ def build_query(options: OutcomeOptions, dialect: str) -> tuple[str, tuple[tuple
     from psoreg.outcomes.engine import Tables, outcome_expr
 
     tables = {
-        name: ibis.table(ibis.schema(input_schema(name)), name=f"psoreg_{name}")
+        name: ibis.table(
+            ibis.schema({c: _ibis_type(t) for c, t in input_schema(name).items()}),
+            name=f"psoreg_{name}",
+        )
         for name in INPUT_TABLES
     }
     expr = outcome_expr(Tables(**tables), options)
@@ -242,13 +251,19 @@ def warm(options: OutcomeOptions | None = None) -> CompiledOutcomes:
 
 # --- binding data ----------------------------------------------------------------------------
 
-_ARROW = {"string": "string", "float64": "float64", "boolean": "bool_"}
+
+def _arrow_type(dtype: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if dtype.startswith("datetime64"):
+        return pa.timestamp(dtype.removeprefix("datetime64[").removesuffix("]") or "ns")
+    return {"string": pa.string, "float64": pa.float64, "boolean": pa.bool_}[dtype]()
 
 
 def arrow_schema(name: str) -> pa.Schema:
     import pyarrow as pa
 
-    return pa.schema([(c, getattr(pa, _ARROW[t])()) for c, t in input_schema(name).items()])
+    return pa.schema([(c, _arrow_type(t)) for c, t in input_schema(name).items()])
 
 
 def arrow_table(name: str, df: pd.DataFrame) -> pa.Table:
