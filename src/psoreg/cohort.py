@@ -41,6 +41,7 @@ MILESTONES = (
 SCHEMAS: dict[str, dict[str, str]] = {
     "patients": {
         "patient_id": "string",
+        "site": "string",
         "sex": "string",
         "age_years": "float64",
         "ethnicity": "string",
@@ -156,6 +157,7 @@ def patient_row(p: Patient) -> dict[str, object]:
     systemics = [t.agent for t in p.prior_systemics]
     return {
         "patient_id": p.patient_id,
+        "site": p.site,
         "sex": p.sex.value,
         "age_years": p.age_years,
         "ethnicity": p.ethnicity,

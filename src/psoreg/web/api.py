@@ -29,6 +29,7 @@ from psoreg.store import service
 from psoreg.store.errors import Conflict, FieldError, Forbidden, NotFound
 from psoreg.store.models import User
 from psoreg.store.service import Actor
+from psoreg.store.sites import actor_sites
 from psoreg.web.exports import TABLES as EXPORTS
 from psoreg.web.exports import audit_export, raw_tables
 from psoreg.web.present import clean
@@ -90,7 +91,7 @@ def api_principal(
         user, row = found
         allowed = set(sessions.ROLE_SCOPES.get(user.role, ()))
         return Principal(
-            Actor(user.username, user.role, client_address(request)),
+            Actor(user.username, user.role, client_address(request), actor_sites(s, user)),
             frozenset(set(row.scopes.split()) & allowed),
             row.id,
         )

@@ -17,6 +17,7 @@ from psoreg.accounts import sessions
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
+from psoreg.store.sites import actor_sites
 from psoreg.web.security import (
     CsrfError,
     SecurityHeaders,
@@ -83,13 +84,14 @@ def current_actor(request: Request) -> Actor:
         if found is not None:
             user, row = found
             username, role, user_id, session_id = user.username, user.role, user.id, row.id
+            member_of = actor_sites(s, user)
     if must_write:
         with store.session() as s:
             found = sessions.current(s, sid, settings)
     if found is None:
         request.session.clear()
         raise NotLoggedIn()
-    actor = Actor(username, role, client_address(request))
+    actor = Actor(username, role, client_address(request), member_of)
     request.state.actor = actor
     request.state.session_id = session_id
     request.state.user_id = user_id
