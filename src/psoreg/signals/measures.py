@@ -6,8 +6,10 @@ drugs & event, ``d`` the rest; N = a + b + c + d) gives, per pair:
 * **PRR** = [a/(a+b)] / [c/(c+d)], 95 % CI exp(ln PRR ± 1.96·√(1/a − 1/(a+b) + 1/c − 1/(c+d)))
   (Evans et al., *Pharmacoepidemiol Drug Saf* 2001;10:483);
 * **ROR** = ad/bc, 95 % CI exp(ln ROR ± 1.96·√(1/a + 1/b + 1/c + 1/d)) (van Puijenbroek 2002);
-* **χ² with Yates' correction** = N(|ad − bc| − N/2)² / [(a+b)(c+d)(a+c)(b+d)], as written in
-  the MHRA/Evans rule (the correction is not clipped at zero);
+* **χ² with Yates' correction** = N·max(0, |ad − bc| − N/2)² / [(a+b)(c+d)(a+c)(b+d)]: the
+  README's formula, with the correction clipped at zero as Yates and ``scipy.stats.
+  chi2_contingency(correction=True)`` do (unclipped, a table with |ad − bc| < N/2 would get a
+  large χ² for no association);
 * **IC** with Norén's shrinkage: IC = log2((O + 0.5)/(E + 0.5)), credibility limits log2 of the
   0.025 and 0.975 quantiles of gamma(shape O + 0.5, rate E + 0.5) (Norén et al., *Stat Methods
   Med Res* 2013;22:57), exact gamma quantiles (no normal approximation).
@@ -122,7 +124,7 @@ def ror(t: TwoByTwo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def chi2_yates(t: TwoByTwo) -> np.ndarray:
     """χ² with Yates' continuity correction; NaN when a margin is empty."""
     n = t.n
-    num = n * (np.abs(t.a * t.d - t.b * t.c) - n / 2) ** 2
+    num = n * np.maximum(np.abs(t.a * t.d - t.b * t.c) - n / 2, 0) ** 2
     den = (t.a + t.b) * (t.c + t.d) * (t.a + t.c) * (t.b + t.d)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
