@@ -115,11 +115,13 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
+    from psoreg.signals.cli import signals_app
     from psoreg.synth import synth_command
 
     app.command("synth")(synth_command)
 
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
+    app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
 
 _register_subcommands()

@@ -71,8 +71,9 @@ def html_table(result: SignalResult, forest_svg: str | None = None, title: str =
     about = result.about()
     head = "".join(f"<th>{e(h)}</th>" for _, h in _SHOW)
     rows = display_rows(result.table)
+    signal = ' class="signal"'
     body = "\n".join(
-        f"<tr{' class=\"signal\"' if r[-1] != 'none' else ''}>"
+        f"<tr{signal if r[-1] != 'none' else ''}>"
         + "".join(f"<td>{e(c)}</td>" for c in r)
         + "</tr>"
         for r in rows
