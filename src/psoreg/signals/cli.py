@@ -48,7 +48,7 @@ def _clean(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (PsoregError, ValueError, OSError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
