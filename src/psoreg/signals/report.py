@@ -195,9 +195,11 @@ def forest_plot(result: SignalResult, event: str | None = None):  # noqa: ANN201
             tick.set_fontweight("bold")
     ax1.set_ylim(-0.7, n - 0.3)
     fig.suptitle(f"{event}: disproportionality by drug", fontsize=11)
+    height = fig.get_figheight()
+    fig.subplots_adjust(bottom=min(0.6, 1.1 / height), top=1 - min(0.3, 0.45 / height))
     fig.text(
-        0.01, -0.02,
+        0.01, 0.01,
         "* meets a signal rule. " + result.rules + "\nData: " + result.data_version,
-        fontsize=6.5, wrap=True, va="top",
+        fontsize=6.5, wrap=True, va="bottom",
     )  # fmt: skip
     return fig
