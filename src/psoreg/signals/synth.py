@@ -231,8 +231,12 @@ def synthesize_faers(
     compresslevel: int = 1,
     threads: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    deleted_from: str = "2019Q1",
 ) -> dict[str, object]:
-    """Write ``reports`` synthetic reports as quarterly zips in ``out``; returns counts."""
+    """Write ``reports`` synthetic reports as quarterly zips in ``out``; returns counts.
+
+    Quarters from ``deleted_from`` on carry a deleted-cases file (FAERS has them since 2019Q1).
+    """
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     quarters = quarters_between(first, last)
@@ -261,7 +265,7 @@ def synthesize_faers(
                 _write(con, sql, f)
                 zf.write(f, f"{folder}/{f.name}")
                 f.unlink()
-            if quarter >= "2019Q1":
+            if quarter >= deleted_from:
                 deleted = con.execute(
                     f"SELECT DISTINCT 3000000 + floor(u(i, 500) * {lo})::BIGINT FROM range({lo}, {lo + max(1, (hi - lo) // 1000)}) t(i)"
                 ).fetchall()
