@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/ukmmc-ustekinumab-case-series.csv
 
-.PHONY: run test bench lint install clean deps
+.PHONY: run test bench bench-signals lint install clean deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,8 +30,14 @@ deps:
 test: $(STAMP) deps
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) bench-signals
 	$(BIN)/python benchmarks/run.py
+
+# Disproportionality: MGPS on caers vs openEBGM, vigipy side by side, synthetic FAERS at full
+# scale (BENCH_SIGNALS_REPORTS, default 20,000,000; see benchmarks/signals.py).
+bench-signals: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/signals.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

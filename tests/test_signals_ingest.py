@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import zipfile
@@ -21,7 +20,9 @@ from psoreg.signals.ingest import SchemaDrift, ingest
 
 PV = Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilance"
 SAMPLES = ("faers_ascii_2017q2.zip", "aers_ascii_2004q1.zip")
-pytestmark = pytest.mark.skipif(not (PV / SAMPLES[0]).exists(), reason="shared FAERS samples absent")
+pytestmark = pytest.mark.skipif(
+    not (PV / SAMPLES[0]).exists(), reason="shared FAERS samples absent"
+)
 runner = CliRunner()
 
 
@@ -71,7 +72,10 @@ def test_row_counts_equal_the_raw_files(store):
     q17 = manifest["quarters"]["2017Q2"]["tables"]
     assert (q17["demo"]["rows"], q17["drug"]["rows"], q17["reac"]["rows"]) == (100, 328, 286)
     q04 = manifest["quarters"]["2004Q1"]
-    assert q04["layout"] == "aers" and (q04["tables"]["reac"]["rows"], q04["tables"]["drug"]["rows"]) == (416, 386)
+    assert q04["layout"] == "aers" and (
+        q04["tables"]["reac"]["rows"],
+        q04["tables"]["drug"]["rows"],
+    ) == (416, 386)
     assert manifest["quarters"]["2017Q2"]["layout"] == "faers"
 
 
@@ -133,7 +137,9 @@ def test_apremilast_psoriasis_found_by_the_command(store):
 def test_roles_option_changes_the_population(store):
     g = resolve_events(["Psoriasis"], [], load_groups())
     ps = run_signals(store, ["apremilast"], g, SignalOptions(roles="PS", mgps=False)).table.iloc[0]
-    allr = run_signals(store, ["apremilast"], g, SignalOptions(roles="all", mgps=False)).table.iloc[0]
+    allr = run_signals(store, ["apremilast"], g, SignalOptions(roles="all", mgps=False)).table.iloc[
+        0
+    ]
     assert ps.a == allr.a == 1
     # AERS 2004Q1 PSORIASIS report (isr 4311749, ACCUTANE PS) is c in both
     assert ps.c >= 1 and allr.c >= ps.c
@@ -163,7 +169,9 @@ def test_outputs_name_rules_and_data_version(store, tmp_path):
 
 def test_period_and_stratification(store):
     g = resolve_events(["Psoriasis"], [], load_groups())
-    only17 = run_signals(store, ["apremilast"], g, SignalOptions(period=("2017Q1", None), mgps=False))
+    only17 = run_signals(
+        store, ["apremilast"], g, SignalOptions(period=("2017Q1", None), mgps=False)
+    )
     assert only17.population == 100 and only17.table.iloc[0].c == 0
     strat = run_signals(store, ["apremilast"], g, SignalOptions(stratify=("sex",), mgps=False))
     assert strat.table.iloc[0].expected > 0 and "stratified by sex" in strat.table.data_version[0]
@@ -218,7 +226,9 @@ def test_new_version_and_deleted_case_are_deduplicated(tmp_path):
 def test_schema_drift_names_file_line_and_column(tmp_path):
     members = _sample_members()
     bad = dict(members)
-    bad["ascii/DRUG17Q2.txt"] = members["ascii/DRUG17Q2.txt"].replace("primaryid$caseid$drug_seq", "primaryid$caseid$drug_sequence", 1)
+    bad["ascii/DRUG17Q2.txt"] = members["ascii/DRUG17Q2.txt"].replace(
+        "primaryid$caseid$drug_seq", "primaryid$caseid$drug_sequence", 1
+    )
     src = tmp_path / "a"
     src.mkdir()
     _zip_with(src / "faers_ascii_2017q2.zip", bad)
@@ -241,7 +251,9 @@ def test_schema_drift_names_file_line_and_column(tmp_path):
     text = " ".join(result.output.split())
     assert "REAC17Q2.txt, line 5" in text and "expected 4" in text and "found 5" in text
     # --on-bad-line skip keeps the rest and counts the refused line
-    result = runner.invoke(app, ["signals", "ingest", str(src2), "--faers", str(store), "--on-bad-line", "skip"])
+    result = runner.invoke(
+        app, ["signals", "ingest", str(src2), "--faers", str(store), "--on-bad-line", "skip"]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((store / "manifest.json").read_text())
     reac = manifest["quarters"]["2017Q2"]["tables"]["reac"]
@@ -272,7 +284,10 @@ def test_drug_name_mapping_rules(tmp_path):
     assert m.map("adalimumab-atto", None)[0] == "adalimumab"
     assert m.map("Inflectra", None)[0] == "infliximab"  # biosimilar
     assert m.map("WHATEVER", "APREMILAST") == ("apremilast", "prod_ai")
-    assert m.map("X", "ACETAMINOPHEN\\HYDROCODONE BITARTRATE")[0] == "acetaminophen + hydrocodone bitartrate"
+    assert (
+        m.map("X", "ACETAMINOPHEN\\HYDROCODONE BITARTRATE")[0]
+        == "acetaminophen + hydrocodone bitartrate"
+    )
     assert m.map("METHOTREXATE SODIUM", None)[0] == "methotrexate"
     assert m.map("UNHEARD OF", None) == ("unheard of", "unmapped")
     m.add_known(["METFORMIN"])
@@ -299,7 +314,9 @@ def test_event_groups_are_data_and_user_extendable(tmp_path):
     assert len(fam) == 10 and "palmoplantar pustulosis" in fam
     assert g.groups["psoriasis-pustular"] == ["pustular psoriasis", "palmoplantar pustulosis"]
     user = tmp_path / "groups.csv"
-    user.write_text("group,pt,label\npsoriasis-pustular,Generalised pustular psoriasis,\nmine,Rash,My rash\n")
+    user.write_text(
+        "group,pt,label\npsoriasis-pustular,Generalised pustular psoriasis,\nmine,Rash,My rash\n"
+    )
     g2 = load_groups(user)
     assert "generalised pustular psoriasis" in g2.groups["psoriasis-pustular"]
     spec = resolve_events([], ["mine"], g2)[0]
@@ -324,12 +341,16 @@ def test_meddra_folder_adds_hierarchy_at_run_time(store, tmp_path):
     ], env={"COLUMNS": "250"})  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "MedDRA 27.0" in " ".join(result.output.split())
-    result = runner.invoke(app, ["signals", "--faers", str(store), "--event", "HLT:Psoriatic conditions"])
+    result = runner.invoke(
+        app, ["signals", "--faers", str(store), "--event", "HLT:Psoriatic conditions"]
+    )
     assert result.exit_code == 2 and "needs a MedDRA folder" in result.output
 
 
 def test_store_errors_are_one_line(tmp_path):
     result = runner.invoke(app, ["signals", "--faers", str(tmp_path / "none"), "--drug", "x"])
     assert result.exit_code == 2 and "not an ingested store" in result.output
-    result = runner.invoke(app, ["signals", "ingest", str(tmp_path), "--faers", str(tmp_path / "s")])
+    result = runner.invoke(
+        app, ["signals", "ingest", str(tmp_path), "--faers", str(tmp_path / "s")]
+    )
     assert result.exit_code == 2 and "no quarterly .zip files" in result.output

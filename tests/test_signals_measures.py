@@ -22,7 +22,9 @@ def test_prr_ror_hand_worked():
     r, rlo, rhi = ror(t)
     assert r[0] == pytest.approx(4.5)
     se = math.sqrt(1 / 20 + 1 / 80 + 1 / 100 + 1 / 1800)
-    assert (rlo[0], rhi[0]) == pytest.approx((4.5 * math.exp(-1.96 * se), 4.5 * math.exp(1.96 * se)))
+    assert (rlo[0], rhi[0]) == pytest.approx(
+        (4.5 * math.exp(-1.96 * se), 4.5 * math.exp(1.96 * se))
+    )
     assert t.expected()[0] == pytest.approx(100 * 120 / 2000)
 
 

@@ -17,7 +17,9 @@ from psoreg.signals.mgps import (
     squash,
 )
 
-CAERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilance" / "caers.csv.gz"
+CAERS = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilance" / "caers.csv.gz"
+)
 pytestmark = pytest.mark.skipif(not CAERS.exists(), reason="shared caers data not present")
 
 #: openEBGM 0.9.1, autoHyper on the full data (pharmacovigilance README)
@@ -47,7 +49,9 @@ def test_caers_counts(caers):
 
 def test_hyperparameters_within_half_percent_of_openebgm(caers):
     got = caers.hyper.theta
-    for name, ours, ref in zip(("alpha1", "beta1", "alpha2", "beta2", "P"), got, OPENEBGM_THETA, strict=True):
+    for name, ours, ref in zip(
+        ("alpha1", "beta1", "alpha2", "beta2", "P"), got, OPENEBGM_THETA, strict=True
+    ):
         assert abs(ours - ref) / ref < 0.005, (name, ours, ref)
     assert caers.hyper.truncate == 1 and not caers.hyper.squashed
 
@@ -75,12 +79,16 @@ def test_posterior_quantiles_against_root_finding():
         q = post.q[k]
 
         def cdf(x, k=k, q=q):
-            return q * stats.gamma.cdf(x, a1 + n[k], scale=1 / (b1 + e[k])) + (1 - q) * stats.gamma.cdf(
-                x, a2 + n[k], scale=1 / (b2 + e[k])
-            )
+            return q * stats.gamma.cdf(x, a1 + n[k], scale=1 / (b1 + e[k])) + (
+                1 - q
+            ) * stats.gamma.cdf(x, a2 + n[k], scale=1 / (b2 + e[k]))
 
-        assert post.eb05[k] == pytest.approx(optimize.brentq(lambda x: cdf(x) - 0.05, 1e-9, 1e4), rel=1e-8)
-        assert post.eb95[k] == pytest.approx(optimize.brentq(lambda x: cdf(x) - 0.95, 1e-9, 1e4), rel=1e-8)
+        assert post.eb05[k] == pytest.approx(
+            optimize.brentq(lambda x: cdf(x) - 0.05, 1e-9, 1e4), rel=1e-8
+        )
+        assert post.eb95[k] == pytest.approx(
+            optimize.brentq(lambda x: cdf(x) - 0.95, 1e-9, 1e4), rel=1e-8
+        )
         assert post.eb05[k] < post.ebgm[k] < post.eb95[k]
 
 
@@ -89,7 +97,9 @@ def test_fit_recovers_a_known_prior_and_squashing_agrees():
     true = (2.0, 1.0, 8.0, 2.0, 0.2)
     size = 20_000
     comp = rng.random(size) < true[4]
-    lam = np.where(comp, rng.gamma(true[0], 1 / true[1], size), rng.gamma(true[2], 1 / true[3], size))
+    lam = np.where(
+        comp, rng.gamma(true[0], 1 / true[1], size), rng.gamma(true[2], 1 / true[3], size)
+    )
     e = rng.uniform(0.2, 3.0, size)
     n = rng.poisson(lam * e)
     keep = n >= 1

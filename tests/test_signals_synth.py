@@ -20,7 +20,9 @@ PV = Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilanc
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    meta = synthesize_faers(out, 12_000, seed=3, first="2012Q3", last="2012Q4", deleted_from="2012Q4")
+    meta = synthesize_faers(
+        out, 12_000, seed=3, first="2012Q3", last="2012Q4", deleted_from="2012Q4"
+    )
     return out, meta
 
 
@@ -44,7 +46,9 @@ def test_layouts_match_the_real_files(synthetic):
 
 def test_deterministic_for_a_seed(synthetic, tmp_path):
     out, _ = synthetic
-    again = synthesize_faers(tmp_path, 12_000, seed=3, first="2012Q3", last="2012Q4", deleted_from="2012Q4")
+    again = synthesize_faers(
+        tmp_path, 12_000, seed=3, first="2012Q3", last="2012Q4", deleted_from="2012Q4"
+    )
     assert again["reports"] == 12_000
     for name in ("faers_ascii_2012q3.zip", "faers_ascii_2012q4.zip"):
         with zipfile.ZipFile(out / name) as a, zipfile.ZipFile(tmp_path / name) as b:

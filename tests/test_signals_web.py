@@ -60,7 +60,9 @@ def test_analyst_runs_a_query_and_downloads_it(app_with_faers, faers):
         assert "IC025 &gt; 0" in html and "2004Q1–2017Q2" in html  # rules and data version
         assert "<svg" in html  # the forest plot of three drugs
         csv = client.get(f"/signals/export.csv?{QUERY}")
-        assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("drug,event,event_type,a,b,c,d")
+        assert csv.status_code == 200 and csv.text.splitlines()[0].startswith(
+            "drug,event,event_type,a,b,c,d"
+        )
         assert "signal_rules" in csv.text.splitlines()[0]
         xlsx = client.get(f"/signals/export.xlsx?{QUERY}")
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -95,7 +97,9 @@ def test_signals_page_in_a_browser(app_with_faers):
     from playwright.sync_api import expect, sync_playwright
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app_with_faers, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app_with_faers, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -107,7 +111,9 @@ def test_signals_page_in_a_browser(app_with_faers):
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-            page = browser.new_page(base_url=f"http://127.0.0.1:{port}", viewport={"width": 1300, "height": 900})
+            page = browser.new_page(
+                base_url=f"http://127.0.0.1:{port}", viewport={"width": 1300, "height": 900}
+            )
             page.set_default_timeout(30000)
             page.goto("/login")
             page.fill("#username", "analyst")

@@ -62,8 +62,11 @@ MorphOpt = Annotated[
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file, not stdout.")]
 FaersOpt = Annotated[
     Path | None,
-    typer.Option("--faers", help="An ingested FAERS store (psoreg signals ingest): add the case's "
-                 "drug x event disproportionality."),
+    typer.Option(
+        "--faers",
+        help="An ingested FAERS store (psoreg signals ingest): add the case's "
+        "drug x event disproportionality.",
+    ),
 ]
 
 

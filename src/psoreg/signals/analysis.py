@@ -95,7 +95,9 @@ class SignalOptions:
         if bad:
             raise PsoregError(f"--stratify: got {bad[0]!r}; expected any of {', '.join(STRATA)}")
         for q in self.period:
-            if q is not None and not (len(q) == 6 and q[:4].isdigit() and q[4] == "Q" and q[5] in "1234"):
+            if q is not None and not (
+                len(q) == 6 and q[:4].isdigit() and q[4] == "Q" and q[5] in "1234"
+            ):
                 raise PsoregError(f"--period: got {q!r}; expected quarters like 2009Q1:2020Q4")
 
     def describe(self) -> str:
@@ -153,7 +155,9 @@ def count_pairs(
     (rid, drug, event) when pairs are not the within-report cross product (openEBGM's raw rows).
     """
     src = pairs or f"(SELECT rid, drug, event FROM {rd} JOIN {re_} USING (rid))"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _a AS SELECT drug, event, count(*) AS a FROM {src} GROUP BY ALL")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _a AS SELECT drug, event, count(*) AS a FROM {src} GROUP BY ALL"
+    )
     if strata is None:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _pairs AS
@@ -220,7 +224,9 @@ def measures_table(
 class _Query:
     """The population and (report, drug) / (report, event) relations of one analysis."""
 
-    def __init__(self, store: Path, options: SignalOptions, threads: int | None, memory: str | None):
+    def __init__(
+        self, store: Path, options: SignalOptions, threads: int | None, memory: str | None
+    ):
         cur = store / "current"
         if not (cur / "reports.parquet").exists():
             raise PsoregError(f"{store}: no analysis tables; run `psoreg signals ingest` first")
@@ -393,7 +399,9 @@ def run_signals(
             hyper, how = _prior(qry, options, counted=every_pair)
             notes.append(f"MGPS prior {how} over {hyper.points:,} PT-level pairs")
         elif options.mgps:
-            notes.append("MGPS not computed with a control-drug comparator (its prior is database-wide)")
+            notes.append(
+                "MGPS not computed with a control-drug comparator (its prior is database-wide)"
+            )
         if every_pair:
             frame = con.execute("""
                 SELECT drug, event, a, n_drug - a AS b, n_event - a AS c,
@@ -467,7 +475,9 @@ def _target_counts(
     else:
         # the full margins come from the whole population, the cells only for the targets
         grid_drugs = "tgt" if targets else "(SELECT DISTINCT drug FROM rd)"
-        grid_events = "(SELECT DISTINCT event FROM re_t)" if specs else "(SELECT DISTINCT event FROM re)"
+        grid_events = (
+            "(SELECT DISTINCT event FROM re_t)" if specs else "(SELECT DISTINCT event FROM re)"
+        )
         if specs:
             grid_events = "(SELECT name AS event FROM (SELECT DISTINCT name FROM ev))"
         base = f"""
@@ -575,8 +585,68 @@ def run_report_table(
     digest = _hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     version = (
         f"{path.name} (sha256 {digest}); {population:,} reports; pairs from rows "
-        f"({report}, {drug}, {event}); " + (f"stratified by {stratum}" if stratum else "unstratified")
+        f"({report}, {drug}, {event}); "
+        + (f"stratified by {stratum}" if stratum else "unstratified")
     )
     out["signal_rules"] = RULES
     out["data_version"] = version
     return SignalResult(out, options, version, RULES, hyper, population, notes)
+
+
+def run_all_pairs(
+    store: Path,
+    out: Path,
+    options: SignalOptions | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> dict[str, Any]:
+    """Every drug × PT pair with a ≥ 1, all measures, written to Parquet (for full-database
+    runs: strings stay in Arrow, the measures are numpy columns). Returns counts and timings."""
+    import time
+
+    import pyarrow.parquet as pq
+
+    options = options or SignalOptions()
+    if options.controls:
+        raise PsoregError("every pair: a control-drug comparator needs named drugs (--drug)")
+    t0 = time.perf_counter()
+    qry = _Query(store, options, threads, memory_limit)
+    try:
+        t_pop = time.perf_counter()
+        count_pairs(qry.con, "rd", "re", "pop" if options.stratify else None)
+        t_count = time.perf_counter()
+        hyper = None
+        if options.mgps:
+            hyper, _ = _prior(qry, options, counted=True)
+        t_fit = time.perf_counter()
+        arrow = qry.con.execute(
+            "SELECT drug, event, a, n_drug, n_event, n, expected FROM _pairs"
+        ).fetch_arrow_table()
+    finally:
+        qry.close()
+    a = arrow["a"].to_numpy().astype(float)
+    nd = arrow["n_drug"].to_numpy().astype(float)
+    ne = arrow["n_event"].to_numpy().astype(float)
+    n = arrow["n"].to_numpy().astype(float)
+    cols = measures_table(a, nd - a, ne - a, n - nd - ne + a, arrow["expected"].to_numpy(),
+                          hyper, options.zero_correction)  # fmt: skip
+    t_measures = time.perf_counter()
+    table = pa.table({"drug": arrow["drug"], "event": arrow["event"], **cols})
+    version = f"{_data_version(store, options, None)}; {options.describe()}"
+    table = table.replace_schema_metadata({"signal_rules": RULES, "data_version": version})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out, compression="zstd")
+    t_end = time.perf_counter()
+    return {
+        "pairs": table.num_rows,
+        "population": qry.population,
+        "hyper": None if hyper is None else hyper.as_dict(),
+        "seconds": {
+            "population": round(t_pop - t0, 2), "count_pairs": round(t_count - t_pop, 2),
+            "mgps_fit": round(t_fit - t_count, 2), "measures": round(t_measures - t_fit, 2),
+            "write": round(t_end - t_measures, 2), "total": round(t_end - t0, 2),
+        },
+        "signals": {k: int(np.sum(cols[k])) for k in ("signal_prr", "signal_ic", "signal_mgps")},
+        "rules": RULES,
+        "data_version": version,
+    }  # fmt: skip

@@ -63,9 +63,7 @@ def _q(path: str) -> str:
 
 def _age_sql() -> str:
     cases = " ".join(f"WHEN '{k}' THEN {v!r}" for k, v in _AGE_UNITS.items())
-    years = (
-        f"TRY_CAST(age AS DOUBLE) * (CASE upper(coalesce(age_cod, 'YR')) {cases} ELSE NULL END)"
-    )
+    years = f"TRY_CAST(age AS DOUBLE) * (CASE upper(coalesce(age_cod, 'YR')) {cases} ELSE NULL END)"
     return f"CASE WHEN {years} BETWEEN 0 AND 120 THEN {years} END"
 
 
@@ -81,9 +79,7 @@ def _map_names(con: duckdb.DuckDBPyConnection, mapper: DrugMapper) -> dict[str, 
     """Map every distinct (drugname, prod_ai) and register it as table ``drug_map``."""
     ai = con.execute("SELECT DISTINCT prod_ai FROM cur_drug WHERE prod_ai IS NOT NULL").fetchall()
     mapper.add_known(r[0] for r in ai)
-    names = con.execute(
-        "SELECT drugname, prod_ai, count(*) FROM cur_drug GROUP BY ALL"
-    ).fetchall()
+    names = con.execute("SELECT drugname, prod_ai, count(*) FROM cur_drug GROUP BY ALL").fetchall()
     learned = mapper.learn(names)
     ingr, method = [], []
     for drugname, prod_ai, _ in names:
@@ -168,7 +164,7 @@ def build_current(
         FROM (SELECT *, {_age_sql()} AS age_years FROM versions
               WHERE rank = 1 AND caseid NOT IN (SELECT caseid FROM deleted))
     """)  # fmt: skip
-    con.execute(f"ALTER TABLE reports ADD COLUMN age_band VARCHAR")
+    con.execute("ALTER TABLE reports ADD COLUMN age_band VARCHAR")
     con.execute(f"UPDATE reports SET age_band = {_band_sql()}")
     n_reports = con.execute("SELECT count(*) FROM reports").fetchone()[0]
 

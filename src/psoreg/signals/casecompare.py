@@ -126,8 +126,14 @@ def render_population(view: PopulationView, fmt: str) -> str:
         lines = ["", "### Population view: FAERS disproportionality", "",
                  "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]  # fmt: skip
         lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-        lines += ["", f"- **Signal rules:** {about['signal_rules']}",
-                  f"- **Data version:** {about['data_version']}", "", view.sentence(), ""]  # fmt: skip
+        lines += [
+            "",
+            f"- **Signal rules:** {about['signal_rules']}",
+            f"- **Data version:** {about['data_version']}",
+            "",
+            view.sentence(),
+            "",
+        ]
         return "\n".join(lines)
     if fmt == "html":
         import html as h

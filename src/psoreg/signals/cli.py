@@ -60,7 +60,9 @@ def _default_store() -> Path:
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--faers", help=f"The ingested store folder (default ${STORE_ENV} or ./faers-store)."),
+    typer.Option(
+        "--faers", help=f"The ingested store folder (default ${STORE_ENV} or ./faers-store)."
+    ),
 ]
 SynonymsOpt = Annotated[
     Path | None,
@@ -68,7 +70,8 @@ SynonymsOpt = Annotated[
 ]
 ThreadsOpt = Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores).")]
 MemoryOpt = Annotated[
-    str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 6GB (spills beyond).")
+    str | None,
+    typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 6GB (spills beyond)."),
 ]
 
 
@@ -104,29 +107,39 @@ def analyse(
     ] = None,
     event: Annotated[
         list[str] | None,
-        typer.Option("--event", help="MedDRA PT as reported, e.g. Psoriasis; repeatable. With "
-                     "--meddra also HLT:/HLGT:/SOC:<name>."),
+        typer.Option(
+            "--event",
+            help="MedDRA PT as reported, e.g. Psoriasis; repeatable. With "
+            "--meddra also HLT:/HLGT:/SOC:<name>.",
+        ),
     ] = None,
     group: Annotated[
         list[str] | None,
-        typer.Option("--group", help="Named event group, e.g. psoriasis-family, "
-                     "psoriasis-pustular; repeatable."),
+        typer.Option(
+            "--group",
+            help="Named event group, e.g. psoriasis-family, psoriasis-pustular; repeatable.",
+        ),
     ] = None,
     roles: Annotated[str, typer.Option(help="Suspect roles counted: PS, PS+SS or all.")] = "PS+SS",
     period: Annotated[
-        str | None, typer.Option(help="Quarters, inclusive: 2009Q1:2020Q4 (either end may be empty).")
+        str | None,
+        typer.Option(help="Quarters, inclusive: 2009Q1:2020Q4 (either end may be empty)."),
     ] = None,
     control: Annotated[
         list[str] | None,
-        typer.Option("--control", help="Comparator drug (repeatable): compare with reports of "
-                     "these drugs instead of the whole database (Kip 2013)."),
+        typer.Option(
+            "--control",
+            help="Comparator drug (repeatable): compare with reports of "
+            "these drugs instead of the whole database (Kip 2013).",
+        ),
     ] = None,
     stratify: Annotated[
         list[str] | None, typer.Option(help="Stratify E by sex, age_band and/or year; repeatable.")
     ] = None,
     no_mgps: Annotated[bool, typer.Option("--no-mgps", help="Skip MGPS (EBGM).")] = False,
     all_cells: Annotated[
-        bool, typer.Option("--all-cells", help="Fit MGPS on every cell, zeros included (small data).")
+        bool,
+        typer.Option("--all-cells", help="Fit MGPS on every cell, zeros included (small data)."),
     ] = False,
     zero_correction: Annotated[
         str, typer.Option(help="Zero cells: none (NA) or haldane (+0.5 to all four cells).")
@@ -221,12 +234,17 @@ def _bar() -> Progress:
 @signals_app.command("ingest")
 @_clean
 def ingest_cmd(
-    source: Annotated[Path, typer.Argument(help="A folder of quarterly FAERS/AERS zips, or one zip.")],
+    source: Annotated[
+        Path, typer.Argument(help="A folder of quarterly FAERS/AERS zips, or one zip.")
+    ],
     faers: StoreOpt = None,
     force: Annotated[bool, typer.Option(help="Ingest every quarter again.")] = False,
     on_bad_line: Annotated[
-        str, typer.Option(help="error (default: stop, name file, line, column) or skip (keep "
-                          "the rest; refused lines go to STORE/rejects/).")
+        str,
+        typer.Option(
+            help="error (default: stop, name file, line, column) or skip (keep "
+            "the rest; refused lines go to STORE/rejects/)."
+        ),
     ] = "error",
     encoding: Annotated[str, typer.Option(help="Text encoding of the files.")] = "latin-1",
     synonyms: SynonymsOpt = None,
@@ -314,7 +332,9 @@ def status_cmd(faers: StoreOpt = None) -> None:
 @signals_app.command("report")
 @_clean
 def report_cmd(
-    path: Annotated[Path, typer.Argument(help="CSV/CSV.GZ/Parquet, one row per report × drug × event.")],
+    path: Annotated[
+        Path, typer.Argument(help="CSV/CSV.GZ/Parquet, one row per report × drug × event.")
+    ],
     id_col: Annotated[str, typer.Option("--id", help="Report id column.")] = "id",
     drug_col: Annotated[str, typer.Option("--drug-col", help="Drug column.")] = "var1",
     event_col: Annotated[str, typer.Option("--event-col", help="Event column.")] = "var2",
@@ -358,8 +378,12 @@ def synth_cmd(
 
     if reports < 1:
         raise PsoregError(f"--reports: got {reports}; expected a positive number")
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed:,}/{task.total:,} reports"), console=err) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} reports"),
+        console=err,
+    ) as bar:
         task = bar.add_task("Generating", total=reports)
 
         def progress(done: int, total: int, label: str) -> None:

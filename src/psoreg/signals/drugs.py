@@ -5,10 +5,10 @@ Order of the rules, first hit wins (every rule is case- and spacing-insensitive)
 1. ``prod_ai`` (FAERS's active-ingredient field, absent in legacy AERS) when given: each
    ingredient of a combination (``A\\B``) is looked up as below, or kept as written; the
    parts are joined with `` + `` in alphabetical order.
-2. The synonyms (then names learned from the store's own FAERS rows that give both a name
-   and ``prod_ai``, :meth:`DrugMapper.learn`): psoreg's drug catalogue (generic, brand and alias names of every biologic, US
-   biosimilar suffixes such as ``adalimumab-atto``), ``psoreg/data/signals/drug_synonyms.csv``
-   and the user's synonyms file (its rows win).
+2. The synonyms: psoreg's drug catalogue (generic, brand and alias names of every biologic,
+   US biosimilar suffixes such as ``adalimumab-atto``), ``psoreg/data/signals/
+   drug_synonyms.csv`` and the user's synonyms file (its rows win); then names learned from
+   the store's own FAERS rows that give both a name and ``prod_ai`` (:meth:`DrugMapper.learn`).
 3. A known ingredient name: any synonym target, catalogue name or ``prod_ai`` value of the
    store.
 4. Each of these is tried on the whole name, on the name without its parenthesised parts and

@@ -130,7 +130,9 @@ def resolve_events(
         level, _, name = e.partition(":")
         if name and level.upper() in ("HLT", "HLGT", "SOC"):
             if meddra is None:
-                raise PsoregError(f"--event {e!r}: {level.upper()} needs a MedDRA folder (--meddra)")
+                raise PsoregError(
+                    f"--event {e!r}: {level.upper()} needs a MedDRA folder (--meddra)"
+                )
             pts = meddra.levels[level.upper()].get(key(name))
             if not pts:
                 raise PsoregError(f"--event {e!r}: no {level.upper()} of that name in MedDRA")

@@ -108,8 +108,10 @@ def quarter_of(name: str) -> str:
 def discover(source: Path) -> list[QuarterZip]:
     """The quarterly zips of a folder (or one zip), in quarter order; two zips of one quarter
     are an error."""
-    paths = [source] if source.is_file() else sorted(source.glob("*.zip")) + sorted(
-        source.glob("*.ZIP")
+    paths = (
+        [source]
+        if source.is_file()
+        else sorted(source.glob("*.zip")) + sorted(source.glob("*.ZIP"))
     )
     if not paths:
         raise PsoregError(f"{source}: no quarterly .zip files found")
@@ -228,7 +230,10 @@ def _header(
         raise SchemaDrift(
             where, 1, raw[0], "first header column must be primaryid (FAERS) or isr (legacy AERS)"
         )
-    aliases = {**LAYOUTS["aliases"][layout].get("*", {}), **LAYOUTS["aliases"][layout].get(table, {})}
+    aliases = {
+        **LAYOUTS["aliases"][layout].get("*", {}),
+        **LAYOUTS["aliases"][layout].get(table, {}),
+    }
     known = set(LAYOUTS["tables"][table]["columns"])
     canon: list[str] = []
     for i, col in enumerate(raw):
@@ -247,7 +252,9 @@ def _header(
         canon.append(name)
     missing = [c for c in LAYOUTS["tables"][table]["required"][layout] if c not in canon]
     if missing:
-        raise SchemaDrift(where, 1, missing[0], f"required column missing from the header: {', '.join(missing)}")
+        raise SchemaDrift(
+            where, 1, missing[0], f"required column missing from the header: {', '.join(missing)}"
+        )
     return layout, raw, canon
 
 
@@ -271,8 +278,7 @@ def _copy_table(
     spec = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     by_canon = {c: n for c, n in zip(canon, names, strict=True) if c}
     select = ", ".join(
-        f"{by_canon[c] if c in by_canon else 'NULL::VARCHAR'} AS {c}"
-        for c in LAYOUTS["tables"][table]["columns"]
+        f"{by_canon.get(c, 'NULL::VARCHAR')} AS {c}" for c in LAYOUTS["tables"][table]["columns"]
     )
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -299,7 +305,9 @@ def _drift_from_rejects(
     line, col, kind, text = rejects[0]
     fields = text.count("$") + 1 if text else None
     if col is None and fields is not None:
-        col = raw[min(fields, len(raw)) - 1] if fields <= len(raw) else f"#{fields} (after {raw[-1]})"
+        col = (
+            raw[min(fields, len(raw)) - 1] if fields <= len(raw) else f"#{fields} (after {raw[-1]})"
+        )
     expected = len(raw)
     found = f"; found {fields}" if fields is not None else ""
     more = f" ({len(rejects)} bad line(s) in all)" if len(rejects) > 1 else ""

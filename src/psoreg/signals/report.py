@@ -81,21 +81,25 @@ def html_table(result: SignalResult, forest_svg: str | None = None, title: str =
     notes = "".join(f"<li>{e(n)}</li>" for n in about["notes"])
     hyper = about["mgps_hyperparameters"]
     hyper_text = (
-        "α1 {alpha1:.6g}, β1 {beta1:.6g}, α2 {alpha2:.6g}, β2 {beta2:.6g}, P {p:.6g}".format(**hyper)
+        "α1 {alpha1:.6g}, β1 {beta1:.6g}, α2 {alpha2:.6g}, β2 {beta2:.6g}, P {p:.6g}".format(
+            **hyper
+        )
         if hyper
         else "not fitted"
     )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title or 'psoreg signal table')}</title>
-<style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #999;padding:3px 6px;text-align:right}}td:nth-child(-n+3),th{{text-align:left}}
+<html lang="en"><head><meta charset="utf-8"><title>{e(title or "psoreg signal table")}</title>
+<style>body{{font-family:sans-serif;margin:1.5em}}
+table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #999;padding:3px 6px;text-align:right}}
+td:nth-child(-n+3),th{{text-align:left}}
 tr.signal td{{font-weight:bold}}.about{{background:#f4f4f4;padding:.6em 1em;font-size:13px}}</style>
 </head><body>
-<h1>{e(title or 'Disproportionality: signal table')}</h1>
+<h1>{e(title or "Disproportionality: signal table")}</h1>
 <div class="about">
-<p><b>Signal rules:</b> {e(about['signal_rules'])}</p>
-<p><b>Data version:</b> {e(about['data_version'])}</p>
-<p><b>Options:</b> {e(about['options'])}; population {about['population_reports']:,} reports</p>
+<p><b>Signal rules:</b> {e(about["signal_rules"])}</p>
+<p><b>Data version:</b> {e(about["data_version"])}</p>
+<p><b>Options:</b> {e(about["options"])}; population {about["population_reports"]:,} reports</p>
 <p><b>MGPS prior:</b> {e(hyper_text)}</p>
 <ul>{notes}</ul>
 </div>
@@ -104,7 +108,7 @@ tr.signal td{{font-weight:bold}}.about{{background:#f4f4f4;padding:.6em 1em;font
 </tbody></table>
 <p>a = reports with drug and event; b = drug, other events; c = event, other drugs; d = neither;
 E = expected a. Bold rows meet at least one rule. NA: undefined (a zero cell).</p>
-{forest_svg or ''}
+{forest_svg or ""}
 </body></html>
 """
 

@@ -29,6 +29,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -94,7 +95,9 @@ def _vocabularies() -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
         placed[r] = (name, brands.get(name, name.title()))
     drugs = []
     for r in range(_N_DRUGS):
-        ingr, brand = placed.get(r, (_name(r, _SUFFIX), _name(r * 7 + 3, ("ex", "ra", "on", "ix")).title()))
+        ingr, brand = placed.get(
+            r, (_name(r, _SUFFIX), _name(r * 7 + 3, ("ex", "ra", "on", "ix")).title())
+        )
         drugs.append((r, ingr, brand))
     pts: dict[int, str] = dict(enumerate(_COMMON_PTS))
     for i, pt in enumerate(_PSORIASIS_PTS):
@@ -117,8 +120,12 @@ def _setup(con: duckdb.DuckDBPyConnection, seed: int) -> None:
     con.execute("""CREATE TABLE plant_k AS SELECT dv.k AS dk, ev.k AS ek, rate
                    FROM plant JOIN dv USING (ingredient) JOIN ev USING (pt)""")  # fmt: skip
     # u(i, k): a uniform number in [0, 1) from the hash of (row, stream, seed)
-    con.execute(f"CREATE MACRO u(i, k) AS (hash(i::BIGINT * 131 + k, {int(seed)}) % 1000000007) / 1000000007.0")
-    con.execute(f"CREATE MACRO zipf(i, k, n) AS least(floor(pow(n + 1, u(i, k)))::INTEGER - 1, n - 1)")
+    con.execute(
+        f"CREATE MACRO u(i, k) AS (hash(i::BIGINT * 131 + k, {int(seed)}) % 1000000007) / 1000000007.0"
+    )
+    con.execute(
+        "CREATE MACRO zipf(i, k, n) AS least(floor(pow(n + 1, u(i, k)))::INTEGER - 1, n - 1)"
+    )
 
 
 def _reports_sql(lo: int, hi: int, quarter: str, faers: bool) -> str:
@@ -142,6 +149,11 @@ def _reports_sql(lo: int, hi: int, quarter: str, faers: bool) -> str:
 def _write(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     """COPY the select (columns aliased with the header names) to a $-delimited file."""
     con.execute(f"COPY ({sql}) TO '{path}' (FORMAT csv, DELIMITER '$', HEADER true)")
+
+
+def _add(zf: zipfile.ZipFile, path: Path, name: str) -> None:
+    zf.write(path, name)
+    path.unlink()
 
 
 def _cols(header: str, values: dict[str, str]) -> str:
@@ -202,12 +214,21 @@ def _quarter_tables(quarter: str, faers: bool) -> dict[str, str]:
                     SELECT rep.*, -1 AS j, plant_k.ek FROM rep JOIN plant_k ON plant_k.dk = rep.ps
                     WHERE u(i, 400 + plant_k.ek) < plant_k.rate"""  # fmt: skip
     reac = {**ids, "pt": "ev.pt"}
-    indi = {**ids, "indi_drug_seq": "1", "drug_seq": "(i * 100 + 1)",
-            "indi_pt": "CASE WHEN ps < 200 AND u(i, 30) < 0.5 THEN 'Psoriasis' ELSE ev.pt END"}
+    indi = {
+        **ids,
+        "indi_drug_seq": "1",
+        "drug_seq": "(i * 100 + 1)",
+        "indi_pt": "CASE WHEN ps < 200 AND u(i, 30) < 0.5 THEN 'Psoriasis' ELSE ev.pt END",
+    }
     outc = {**ids, "outc_cod": "['OT', 'HO', 'DE', 'LT', 'DS'][1 + (i % 5)]"}
     rpsr = {**ids, "rpsr_cod": "'HP'"}
-    ther = {**ids, "dsg_drug_seq": "1", "drug_seq": "(i * 100 + 1)", "start_dt": "fda_dt",
-            "end_dt": "CASE WHEN u(i, 34) < 0.5 THEN fda_dt END"}
+    ther = {
+        **ids,
+        "dsg_drug_seq": "1",
+        "drug_seq": "(i * 100 + 1)",
+        "start_dt": "fda_dt",
+        "end_dt": "CASE WHEN u(i, 34) < 0.5 THEN fda_dt END",
+    }
     sql = {
         "demo": f"SELECT {_cols(h['demo'], demo)} FROM rep",
         "drug": f"SELECT {_cols(h['drug'], drug)} FROM ({drug_rows}) x JOIN dv ON dv.k = x.dk",
@@ -257,19 +278,28 @@ def synthesize_faers(
         yy = quarter[2:4]
         folder, ext = ("ascii", "txt") if faers else ("ASCII", "TXT")
         zpath = out / f"faers_ascii_{quarter.lower()}.zip"
-        with tempfile.TemporaryDirectory(dir=out) as tmpdir, zipfile.ZipFile(
-            zpath.with_suffix(".part"), "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
-        ) as zf:
+        with (
+            tempfile.TemporaryDirectory(dir=out) as tmpdir,
+            zipfile.ZipFile(
+                zpath.with_suffix(".part"), "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+            ) as zf,
+            ThreadPoolExecutor(1) as zipper,
+        ):
+            # DuckDB writes the next table while a thread deflates the last (zlib frees the GIL)
+            pending = []
             for table, sql in _quarter_tables(quarter, faers).items():
                 f = Path(tmpdir) / f"{table.upper()}{yy}Q{quarter[-1]}.{ext}"
                 _write(con, sql, f)
-                zf.write(f, f"{folder}/{f.name}")
-                f.unlink()
+                pending.append(zipper.submit(_add, zf, f, f"{folder}/{f.name}"))
+            for p in pending:
+                p.result()
             if quarter >= deleted_from:
                 deleted = con.execute(
                     f"SELECT DISTINCT 3000000 + floor(u(i, 500) * {lo})::BIGINT FROM range({lo}, {lo + max(1, (hi - lo) // 1000)}) t(i)"
                 ).fetchall()
-                zf.writestr(f"Deleted/DELE{yy}Q{quarter[-1]}.txt", "".join(f"{r[0]}\n" for r in deleted))
+                zf.writestr(
+                    f"Deleted/DELE{yy}Q{quarter[-1]}.txt", "".join(f"{r[0]}\n" for r in deleted)
+                )
         zpath.with_suffix(".part").replace(zpath)
         rows[quarter] = hi - lo
         if progress is not None:

@@ -130,5 +130,8 @@ def signals_export(request: Request, fmt: str, actor: ActorDep, q: QueryDep) -> 
         data = path.read_bytes()
     media = "text/csv" if fmt == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="signals.{fmt}"'})  # fmt: skip
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="signals.{fmt}"'},
+    )
