@@ -210,9 +210,11 @@ def _machine() -> dict[str, Any]:
     import scipy
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpus": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "pyarrow": pyarrow.__version__, "load_avg": os.getloadavg()[0]}  # fmt: skip
+    return {
+        "cpus": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
+        "duckdb": duckdb.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
+        "pyarrow": pyarrow.__version__, "load_avg": os.getloadavg()[0],
+    }  # fmt: skip
 
 
 def main() -> None:
