@@ -79,6 +79,16 @@ def _print_result(result: Any, limit: int = 50) -> None:
     from psoreg.signals.report import display_rows
 
     t = result.table
+    if out.width < 150:  # a narrow terminal: one block per row instead of a wide table
+        for r in display_rows(t.head(limit)):
+            out.print(
+                f"[bold]{r[0]} × {r[1]}[/bold] ({r[2]}): a {r[3]}, b {r[4]}, c {r[5]}, d {r[6]}, "
+                f"E {r[7]}\n  PRR {r[8]}, χ² {r[9]}; ROR {r[10]}; IC {r[11]}; EBGM {r[12]}; "
+                f"signals: {r[13]}",
+                highlight=False,
+            )
+        _print_about(result, len(t), limit)
+        return
     table = Table(title="Disproportionality", show_lines=False)
     for h in ("Drug", "Event", "a", "b", "c", "d", "E", "PRR (95% CI)", "χ²", "ROR (95% CI)",
               "IC (IC025–IC975)", "EBGM (EB05–EB95)", "Signals"):  # fmt: skip
@@ -87,8 +97,12 @@ def _print_result(result: Any, limit: int = 50) -> None:
     for r in rows:
         table.add_row(*[c for i, c in enumerate(r) if i != 2])
     out.print(table)
-    if len(t) > limit:
-        out.print(f"[dim]… {len(t) - limit:,} more row(s); use --out FILE for all[/dim]")
+    _print_about(result, len(t), limit)
+
+
+def _print_about(result: Any, rows: int, limit: int) -> None:
+    if rows > limit:
+        out.print(f"[dim]… {rows - limit:,} more row(s); use --out FILE for all[/dim]")
     about = result.about()
     out.print(f"[bold]Signal rules:[/bold] {about['signal_rules']}", highlight=False)
     out.print(f"[bold]Data:[/bold] {about['data_version']}", highlight=False)
