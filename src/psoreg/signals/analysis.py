@@ -154,10 +154,27 @@ def count_pairs(
     (rid, s) of every report of the population; ``pairs`` optionally a relation of distinct
     (rid, drug, event) when pairs are not the within-report cross product (openEBGM's raw rows).
     """
-    src = pairs or f"(SELECT rid, drug, event FROM {rd} JOIN {re_} USING (rid))"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _a AS SELECT drug, event, count(*) AS a FROM {src} GROUP BY ALL"
-    )
+    if pairs is None:
+        # integer codes for drugs and events: the join and GROUP BY of every report's drug x
+        # event rows (hundreds of millions at full scale) then hash integers, not strings
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _dn AS
+            SELECT drug, (row_number() OVER ())::INTEGER AS d FROM (SELECT DISTINCT drug FROM {rd});
+            CREATE OR REPLACE TEMP TABLE _en AS
+            SELECT event, (row_number() OVER ())::INTEGER AS e FROM (SELECT DISTINCT event FROM {re_});
+            CREATE OR REPLACE TEMP TABLE _ai AS
+            SELECT x.d, y.e, count(*) AS a
+            FROM (SELECT rid, d FROM {rd} JOIN _dn USING (drug)) x
+            JOIN (SELECT rid, e FROM {re_} JOIN _en USING (event)) y USING (rid)
+            GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE _a AS
+            SELECT _dn.drug, _en.event, _ai.a FROM _ai JOIN _dn USING (d) JOIN _en USING (e);
+            DROP TABLE _ai;
+        """)  # fmt: skip
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _a AS SELECT drug, event, count(*) AS a FROM {pairs} GROUP BY ALL"
+        )
     if strata is None:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _pairs AS

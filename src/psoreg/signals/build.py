@@ -161,11 +161,11 @@ def build_current(
                TRY_CAST(substr(quarter, 1, 4) AS INTEGER) AS year,
                CASE upper(sex) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F' ELSE 'UNK' END AS sex,
                age_years
-        FROM (SELECT *, {_age_sql()} AS age_years FROM versions
-              WHERE rank = 1 AND caseid NOT IN (SELECT caseid FROM deleted))
+        FROM (SELECT *, {_age_sql()} AS age_years FROM versions v
+              ANTI JOIN deleted d ON v.caseid = d.caseid WHERE rank = 1)
     """)  # fmt: skip
-    con.execute("ALTER TABLE reports ADD COLUMN age_band VARCHAR")
-    con.execute(f"UPDATE reports SET age_band = {_band_sql()}")
+    con.execute(f"CREATE TEMP TABLE reports2 AS SELECT *, {_band_sql()} AS age_band FROM reports")
+    con.execute("DROP TABLE reports; ALTER TABLE reports2 RENAME TO reports")
     n_reports = con.execute("SELECT count(*) FROM reports").fetchone()[0]
 
     drug = raw_glob(store, "drug")
