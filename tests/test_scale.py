@@ -122,7 +122,7 @@ def test_cohort_larger_than_the_memory_limit_completes_with_the_same_results(lar
     """The query's working set for this cohort is larger than the limit (measured by DuckDB's
     profiler); under the limit the run goes in batches and gives the unlimited result."""
     cohort, free = large
-    limit = "128MB"
+    limit = "100MB"
     assert _peak_buffer_memory(cohort, tmp_path) > 1.3 * parse_bytes(limit)
     assert plan_batches(pq.ParquetFile(cohort / "assessments.parquet").metadata.num_rows, limit) > 1
 
