@@ -354,3 +354,37 @@ def test_store_errors_are_one_line(tmp_path):
         app, ["signals", "ingest", str(tmp_path), "--faers", str(tmp_path / "s")]
     )
     assert result.exit_code == 2 and "no quarterly .zip files" in result.output
+
+
+def test_cases_compare_and_draft_with_faers(store, tmp_path):
+    result = runner.invoke(
+        app, ["cases", "compare", "ozarslan-2022", "--faers", str(store), "--format", "md"]
+    )
+    assert result.exit_code == 0, result.output
+    text = result.output
+    # the literature table, then the population view of the case's drug x events
+    assert text.index("Lambrianides") < text.index("Population view: FAERS disproportionality")
+    assert "| natalizumab | Palmoplantar pustulosis |" in text
+    assert (
+        "| natalizumab | psoriasis-pustular |" in text
+        and "| natalizumab | psoriasis-family |" in text
+    )
+    assert "EB05 >= 2" in text and "2004Q1–2017Q2" in text
+    js = runner.invoke(
+        app, ["cases", "compare", "ozarslan-2022", "--faers", str(store), "--format", "json"]
+    )
+    doc = json.loads(js.output)
+    assert (
+        doc["faers"]["rows"][0]["drug"] == "natalizumab"
+        and "rows" in doc
+        and "signal_rules" in doc["faers"]
+    )
+    draft = runner.invoke(app, ["cases", "draft", "ozarslan-2022", "--faers", str(store)])
+    assert draft.exit_code == 0, draft.output
+    discussion = draft.output.split("## Discussion", 1)[1].split("## Patient perspective", 1)[0]
+    assert "In the FDA Adverse Event Reporting System" in discussion
+    assert "0 report(s) named natalizumab with Palmoplantar pustulosis" in discussion
+    assert "no disproportionality signal" in discussion
+    # without --faers the draft is unchanged
+    plain = runner.invoke(app, ["cases", "draft", "ozarslan-2022"])
+    assert "Adverse Event Reporting System" not in plain.output

@@ -289,6 +289,12 @@ class _Query:
         """)  # fmt: skip
         self.population = c.execute("SELECT count(*) FROM pop").fetchone()[0]
         self.options = o
+        if self.population == 0:
+            self.con.close()
+            raise PsoregError(
+                f"no report has a drug of roles {o.roles} and a reaction in the period "
+                f"{o.period[0] or 'first'}–{o.period[1] or 'last'} quarter"
+            )
 
     def close(self) -> None:
         self.con.close()

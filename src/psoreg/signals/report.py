@@ -151,6 +151,7 @@ def forest_plot(result: SignalResult, event: str | None = None):  # noqa: ANN201
     """ROR and IC with 95 % intervals, one row per drug, for one event (default: the first
     group of the table, else its first event). Returns a matplotlib Figure or None."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -185,6 +186,7 @@ def forest_plot(result: SignalResult, event: str | None = None):  # noqa: ANN201
         ax2.plot(r.ic, i, marker="o", mfc="white", mec="black", mew=1.4, ms=7, ls="none")
     ax1.set_xscale("log")
     ax1.set_xlim(lo_lim, hi_lim)
+    ax1.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax1.axvline(1, color="0.5", lw=0.8)
     ax2.axvline(0, color="0.5", lw=0.8)
     ax1.set_xlabel("ROR (95% CI), log scale  ■")
