@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.test_e2e import live_url, page  # noqa: F401 - the live server and browser fixtures
 from tests.web_conftest import PASSWORDS, login
 
 PV = Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilance"
@@ -83,53 +81,24 @@ def test_page_needs_login_and_explains_a_missing_store(web_app, tmp_path):
         assert "psoreg signals ingest" in html
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(
     not os.environ.get("CI") and not Path(CHROMIUM).exists(), reason="Debian chromium not installed"
 )
-def test_signals_page_in_a_browser(app_with_faers):
-    import uvicorn
-    from playwright.sync_api import expect, sync_playwright
+def test_signals_page_in_a_browser(app_with_faers, page):  # noqa: F811 - the fixture
+    from playwright.sync_api import expect
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_with_faers, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-            page = browser.new_page(
-                base_url=f"http://127.0.0.1:{port}", viewport={"width": 1300, "height": 900}
-            )
-            page.set_default_timeout(30000)
-            page.goto("/login")
-            page.fill("#username", "analyst")
-            page.fill("#password", PASSWORDS["analyst"])
-            page.click("button[type=submit]")
-            page.click("header >> text=Signals")
-            page.fill("#drugs", "apremilast, Humira, natalizumab, Accutane")
-            page.fill("#events", "Psoriasis")
-            page.check("input[value=psoriasis-family]")
-            page.click("#run")
-            expect(page.locator("#signals-table")).to_contain_text("apremilast")
-            expect(page.locator("#signals-about")).to_contain_text("EB05 >= 2")
-            expect(page.locator("#forest svg")).to_be_visible()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "signals.png"), full_page=True)
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    page.goto("/login")
+    page.fill("#username", "analyst")
+    page.fill("#password", PASSWORDS["analyst"])
+    page.click("button[type=submit]")
+    page.click("header >> text=Signals")
+    page.fill("#drugs", "apremilast, Humira, natalizumab, Accutane")
+    page.fill("#events", "Psoriasis")
+    page.check("input[value=psoriasis-family]")
+    page.set_default_timeout(30000)
+    page.click("#run")
+    expect(page.locator("#signals-table")).to_contain_text("apremilast")
+    expect(page.locator("#signals-about")).to_contain_text("EB05 >= 2")
+    expect(page.locator("#forest svg")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "signals.png"), full_page=True)
