@@ -110,13 +110,20 @@ def _vocabularies() -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
 
 
 def _setup(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    import pyarrow as pa
+
     drugs, events = _vocabularies()
-    con.execute("CREATE TABLE dv (k INTEGER, ingredient VARCHAR, brand VARCHAR)")
-    con.executemany("INSERT INTO dv VALUES (?, ?, ?)", drugs)
-    con.execute("CREATE TABLE ev (k INTEGER, pt VARCHAR)")
-    con.executemany("INSERT INTO ev VALUES (?, ?)", events)
-    con.execute("CREATE TABLE plant (ingredient VARCHAR, pt VARCHAR, rate DOUBLE)")
-    con.executemany("INSERT INTO plant VALUES (?, ?, ?)", PLANTED)
+    tables = {
+        "dv": pa.table({"k": [d[0] for d in drugs], "ingredient": [d[1] for d in drugs],
+                        "brand": [d[2] for d in drugs]}),
+        "ev": pa.table({"k": [e[0] for e in events], "pt": [e[1] for e in events]}),
+        "plant": pa.table({"ingredient": [p[0] for p in PLANTED], "pt": [p[1] for p in PLANTED],
+                           "rate": [p[2] for p in PLANTED]}),
+    }  # fmt: skip
+    for name, table in tables.items():  # (executemany inserts row by row: slow)
+        con.register(f"_{name}", table)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+        con.unregister(f"_{name}")
     con.execute("""CREATE TABLE plant_k AS SELECT dv.k AS dk, ev.k AS ek, rate
                    FROM plant JOIN dv USING (ingredient) JOIN ev USING (pt)""")  # fmt: skip
     # u(i, k): a uniform number in [0, 1) from the hash of (row, stream, seed)
