@@ -115,12 +115,16 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
+    from psoreg.interop.fhir.cli import fhir_app
+    from psoreg.interop.redcap.cli import redcap_app
     from psoreg.signals.cli import signals_app
     from psoreg.synth import synth_command
 
     app.command("synth")(synth_command)
 
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
+    app.add_typer(redcap_app, name="redcap", help="REDCap projects: dictionary, records both ways.")
+    app.add_typer(fhir_app, name="fhir", help="HL7 FHIR R4 Bundles out and in.")
     app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
+from psoreg.cases.naranjo import NARANJO_ITEMS, NaranjoAssessment
+from psoreg.cases.who_umc import WHO_UMC_QUESTIONS, WhoUmcAssessment
 from psoreg.cohort import Cohort, course_row, event_row, patient_row, relapse_row
 from psoreg.errors import ImportFailed, InvalidValue, RowError
 from psoreg.io import cells
@@ -30,6 +33,7 @@ from psoreg.model import (
     PriorTherapy,
     RelapseEpisode,
 )
+from psoreg.scores import dlqi as score_dlqi
 from psoreg.scores import pasi_from_components
 
 REGIONS = ("head", "upper_limbs", "trunk", "lower_limbs")
@@ -77,7 +81,12 @@ COLUMNS: dict[str, dict[str, str]] = {
         "pasi": "PASI total 0–72 (or the components)",
         **{c: "PASI component" for c in PASI_COMPONENTS},
         "bsa": "body surface area, %",
-        "dlqi": "DLQI total 0–30",
+        "dlqi": "DLQI total 0–30 (or the answers)",
+        **{
+            f"dlqi_{n}": f"DLQI item {n}: very_much, a_lot, a_little, not_at_all, not_relevant"
+            + (" (item 7: yes instead of very_much)" if n == 7 else "")
+            for n in range(1, 11)
+        },
         "pga": "PGA 0–5",
     },
     "events": {
@@ -91,6 +100,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "management": "free text",
         "drug_continued": "yes/no",
         "description": "free text",
+        **{
+            f"naranjo_{i.key}": f"Naranjo item {i.number}: yes, no or unknown"
+            for i in NARANJO_ITEMS
+        },
+        **{f"who_umc_{k}": f"WHO-UMC: {allowed}" for k, (_, allowed) in WHO_UMC_QUESTIONS.items()},
     },
     "doses": {
         "course": "course id (required)",
@@ -408,6 +422,10 @@ def _read_assessments(
                     f"total {total:g} differs from the components' {float(computed):.1f}",
                 )
             total = float(computed) if computed is not None else total
+        dlqi_total = cells.whole(r.cell(row, rec, "dlqi", cells.number))
+        answers = [cells.text(rec.get(f"dlqi_{n}")) for n in range(1, 11)]
+        if any(a is not None for a in answers):
+            dlqi_total = _dlqi_from_answers(r, row, answers, dlqi_total)
         d = r.cell(row, rec, "date", cells.date)
         p = patients.get(course[0].patient_id) if course else None
         if d is not None and p is not None and p.birth_year and d.year < p.birth_year:
@@ -422,7 +440,7 @@ def _read_assessments(
                 date=d,
                 pasi=total,
                 bsa=r.cell(row, rec, "bsa", cells.number),
-                dlqi=cells.whole(r.cell(row, rec, "dlqi", cells.number)),
+                dlqi=dlqi_total,
                 pga=cells.whole(r.cell(row, rec, "pga", cells.number)),
             ),
             {},
@@ -466,8 +484,44 @@ def _read_per_course(
     return out
 
 
+def _dlqi_from_answers(r: RowReader, row: int, answers: list, total: Any) -> int | None:
+    """DLQI from its 10 answers by the Cardiff rules, checked against a total given beside it."""
+    try:
+        result = score_dlqi(answers)
+    except InvalidValue as exc:
+        r.error(
+            row, exc.field.replace("dlqi.q", "dlqi_"), f"got {exc.value!r}; expected {exc.allowed}"
+        )
+        return None
+    if result.total is None:
+        r.error(row, "dlqi_1", result.reason or "not scored")
+    elif total is not None and total != result.total:
+        r.error(row, "dlqi", f"total {total} differs from the answers' {result.total}")
+    return result.total
+
+
+def _causality(r: RowReader, row: int, rec: dict) -> None:
+    """Naranjo and WHO-UMC answers, checked item by item (the outcome engine does not use them)."""
+    for prefix, model in (("naranjo_", NaranjoAssessment), ("who_umc_", WhoUmcAssessment)):
+        given = {
+            k.removeprefix(prefix): cells.text(v)
+            for k, v in rec.items()
+            if k.startswith(prefix) and cells.text(v) is not None
+        }
+        if not given:
+            continue
+        try:
+            model(**given)
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = f"{prefix}{e['loc'][0]}" if e["loc"] else prefix.rstrip("_")
+                msg = str(e["msg"]).removeprefix("Value error, ").split(": ", 1)[-1]
+                r.error(row, field, msg)
+
+
 def _event(r: RowReader, row: int, rec: dict, course: tuple[Course, dt.date | None]) -> dict | None:
     week = _when(r, row, rec, course)
+    _causality(r, row, rec)
     ev = r.model(
         row,
         Event,

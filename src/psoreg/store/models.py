@@ -155,6 +155,10 @@ class EventRow(Versioned, Base):
     management: Mapped[str | None] = mapped_column(String(500))
     drug_continued: Mapped[bool | None] = mapped_column(Boolean)
     description: Mapped[str | None] = mapped_column(Text)
+    #: Naranjo answers by item key (``after_drug`` …), when causality was assessed
+    naranjo: Mapped[dict | None] = mapped_column(JSON)
+    #: WHO-UMC criteria by key (``time_relationship`` …), when causality was assessed
+    who_umc: Mapped[dict | None] = mapped_column(JSON)
     course: Mapped[CourseRow] = relationship(back_populates="events")
 
 

@@ -105,6 +105,8 @@ EVENT_FIELDS: dict[str, p.Parser] = {
     "management": p.text,
     "drug_continued": p.boolean,
     "description": p.text,
+    **{f: p.text for f in v.NARANJO_FIELDS},
+    **{f: p.text for f in v.WHO_UMC_FIELDS},
 }
 RELAPSE_FIELDS: dict[str, p.Parser] = {"date": p.date, "morphology": p.text, "treatment": p.text}
 
@@ -122,7 +124,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "courses": tuple(COURSE_FIELDS),
     "doses": tuple(DOSE_FIELDS),
     "visits": ("date", "pasi", "pasi_components", "bsa", "dlqi", "dlqi_answers", "pga"),
-    "events": tuple(EVENT_FIELDS),
+    "events": (*v.EVENT_COLUMNS, "naranjo", "who_umc"),
     "relapses": tuple(RELAPSE_FIELDS),
 }
 
@@ -145,6 +147,26 @@ def _visit_input(values: dict[str, Any]) -> dict[str, Any]:
     elif any(k in values for k in v.DLQI_FIELDS):
         out["dlqi_answers"] = None
     return out
+
+
+def _event_input(values: dict[str, Any]) -> dict[str, Any]:
+    """Fold the causality fields into ``naranjo`` / ``who_umc`` (answers by item key)."""
+    out = {k: val for k, val in values.items() if k in v.EVENT_COLUMNS}
+    for column, fields in (("naranjo", v.NARANJO_FIELDS), ("who_umc", v.WHO_UMC_FIELDS)):
+        given = {f.removeprefix(f"{column}_"): values.get(f) for f in fields}
+        if any(x is not None for x in given.values()):
+            out[column] = {k: x for k, x in given.items() if x is not None}
+        elif any(f in values for f in fields):
+            out[column] = None
+    return out
+
+
+def _fold(table: str, values: dict[str, Any]) -> dict[str, Any]:
+    if table == "visits":
+        return _visit_input(values)
+    if table == "events":
+        return _event_input(values)
+    return values
 
 
 def _checker(table: str, parent: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -197,9 +219,7 @@ def create(
 ) -> Any:
     """Create a record of ``table`` (under ``parent_pk``: patient for courses, else course)."""
     require_write(actor)
-    values = p.parse_fields(FIELDS[table], data, partial=False)
-    if table == "visits":
-        values = _visit_input(values)
+    values = _fold(table, p.parse_fields(FIELDS[table], data, partial=False))
     parent = None
     if table == "courses":
         parent = get(session, "patients", parent_pk)  # type: ignore[arg-type]
@@ -251,9 +271,7 @@ def update(
     require_write(actor)
     row = get(session, table, pk)
     check_version(table, row, version)
-    parsed = p.parse_fields(FIELDS[table], data, partial=True)
-    if table == "visits":
-        parsed = _visit_input(parsed)
+    parsed = _fold(table, p.parse_fields(FIELDS[table], data, partial=True))
     old = row_values(table, row)
     merged = _checker(table, _parent(table, row))({**old, **parsed})
     _unique(session, table, merged, row.id)

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from psoreg.cases.naranjo import NARANJO_ITEMS, NaranjoAssessment
+from psoreg.cases.who_umc import WHO_UMC_QUESTIONS, WhoUmcAssessment
 from psoreg.errors import InvalidValue
 from psoreg.model import (
     Assessment,
@@ -33,6 +35,19 @@ REGIONS = ("head", "upper_limbs", "trunk", "lower_limbs")
 SIGNS = ("erythema", "induration", "desquamation")
 PASI_FIELDS = tuple(f"{r}_{f}" for r in REGIONS for f in (*SIGNS, "area_percent"))
 DLQI_FIELDS = tuple(f"dlqi_{n}" for n in range(1, 11))
+EVENT_COLUMNS = (
+    "kind",
+    "date",
+    "morphology",
+    "sites",
+    "bsa",
+    "management",
+    "drug_continued",
+    "description",
+)
+#: causality answers of an event, item by item (psoreg.cases.naranjo / psoreg.cases.who_umc)
+NARANJO_FIELDS = tuple(f"naranjo_{i.key}" for i in NARANJO_ITEMS)
+WHO_UMC_FIELDS = tuple(f"who_umc_{k}" for k in WHO_UMC_QUESTIONS)
 
 _PREFIX = re.compile(r"^(?:Value error, )?([a-z_]+): (.*)$", re.S)
 
@@ -289,7 +304,23 @@ def check_event(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
         },
     )
     v["morphology"] = ";".join(m.value for m in e.morphology) or None
+    for column, model in (("naranjo", NaranjoAssessment), ("who_umc", WhoUmcAssessment)):
+        if v.get(column):
+            v[column] = causality(column, model, v[column])
     return v
+
+
+def causality(column: str, model: type[BaseModel], answers: dict[str, Any]) -> dict[str, str]:
+    """Answers checked with the causality model, stored by key as their canonical words."""
+    try:
+        checked = model(**answers)
+    except InvalidValue as exc:  # field "naranjo.after_drug" -> "naranjo_after_drug"
+        raise FieldError(
+            {exc.field.replace(".", "_"): f"got {exc.value!r}; expected {exc.allowed}"}
+        ) from None
+    except ValidationError as exc:
+        raise model_errors(exc, {k: f"{column}_{k}" for k in answers}) from None
+    return {k: str(getattr(checked, k).value) for k in answers}
 
 
 def check_relapse(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:

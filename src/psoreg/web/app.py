@@ -63,7 +63,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 def create_app(store: Store, secret: str, *, secure_cookies: bool = False) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs sessions and API tokens and keys
     the analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import api, pages, signals
+    from psoreg.web import api, fhir, pages, signals
 
     app = FastAPI(
         title="psoreg registry",
@@ -86,6 +86,7 @@ def create_app(store: Store, secret: str, *, secure_cookies: bool = False) -> Fa
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(fhir.router)
     app.include_router(signals.router)
 
     @app.exception_handler(NotLoggedIn)
