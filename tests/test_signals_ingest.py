@@ -250,6 +250,15 @@ def test_schema_drift_names_file_line_and_column(tmp_path):
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "REAC17Q2.txt, line 5" in text and "expected 4" in text and "found 5" in text
+    # a line one field short (line 7 of DRUG): the missing column is named
+    drug = members["ascii/DRUG17Q2.txt"].splitlines(keepends=True)
+    drug[6] = drug[6].rstrip("\n").rsplit("$", 1)[0] + "\n"
+    src3 = tmp_path / "c"
+    src3.mkdir()
+    _zip_with(src3 / "faers_ascii_2017q2.zip", {**members, "ascii/DRUG17Q2.txt": "".join(drug)})
+    with pytest.raises(SchemaDrift) as exc:
+        ingest(src3, tmp_path / "st3")
+    assert (exc.value.line, exc.value.column) == (7, "dose_freq") and "found 19" in str(exc.value)
     # --on-bad-line skip keeps the rest and counts the refused line
     result = runner.invoke(
         app, ["signals", "ingest", str(src2), "--faers", str(store), "--on-bad-line", "skip"]

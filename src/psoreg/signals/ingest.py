@@ -304,6 +304,8 @@ def _drift_from_rejects(
 ) -> SchemaDrift:
     line, col, kind, text = rejects[0]
     fields = text.count("$") + 1 if text else None
+    if col is not None and re.fullmatch(r"c\d+", col) and int(col[1:]) < len(raw):
+        col = raw[int(col[1:])]  # DuckDB names the columns c0..cN; the header's own name
     if col is None and fields is not None:
         col = (
             raw[min(fields, len(raw)) - 1] if fields <= len(raw) else f"#{fields} (after {raw[-1]})"
