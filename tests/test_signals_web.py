@@ -102,3 +102,18 @@ def test_signals_page_in_a_browser(app_with_faers, page):  # noqa: F811 - the fi
     expect(page.locator("#forest svg")).to_be_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "signals.png"), full_page=True)
+
+
+def test_bad_options_in_the_url_are_explained(app_with_faers):
+    with TestClient(app_with_faers) as client:
+        login(client, "analyst")
+        base = "/signals?drugs=apremilast&events=Psoriasis"
+        for extra, message in (
+            ("&zero_correction=zzz", "--zero-correction: got &#39;zzz&#39;"),
+            ("&stratify=colour", "--stratify: got &#39;colour&#39;"),
+            ("&roles=XX", "--roles: got &#39;XX&#39;"),
+            ("&groups=nope", "unknown group"),
+        ):
+            r = client.get(base + extra)
+            assert r.status_code == 200 and message in r.text, extra
+        assert client.get("/signals/export.csv?drugs=a&events=b&roles=XX").status_code == 400

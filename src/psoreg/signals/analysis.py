@@ -91,6 +91,10 @@ class SignalOptions:
     def __post_init__(self) -> None:
         if self.roles not in ROLES:
             raise PsoregError(f"--roles: got {self.roles!r}; expected one of {', '.join(ROLES)}")
+        if self.zero_correction not in ("none", "haldane"):
+            raise PsoregError(
+                f"--zero-correction: got {self.zero_correction!r}; expected none or haldane"
+            )
         bad = [s for s in self.stratify if s not in STRATA]
         if bad:
             raise PsoregError(f"--stratify: got {bad[0]!r}; expected any of {', '.join(STRATA)}")

@@ -204,8 +204,6 @@ def analyse(
         all_cells=all_cells,
         zero_correction=zero_correction,  # type: ignore[arg-type]
     )
-    if zero_correction not in ("none", "haldane"):
-        raise PsoregError(f"--zero-correction: got {zero_correction!r}; expected none or haldane")
     med = load_meddra(meddra) if meddra else None
     specs = resolve_events(list(event or []), list(group or []), load_groups(groups_file), med)
     with err.status("Counting reports…"):
