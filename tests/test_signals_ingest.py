@@ -282,6 +282,24 @@ def test_missing_table_and_wrong_quarter_refused(tmp_path):
     _zip_with(src2 / "faers_ascii_2018q1.zip", members)
     with pytest.raises(SchemaDrift, match="member is quarter 2017Q2, but the zip is 2018Q1"):
         ingest(src2, tmp_path / "st")
+    # not a zip, and a zip whose member is damaged: named, nothing kept
+    src3 = tmp_path / "c"
+    src3.mkdir()
+    (src3 / "faers_ascii_2018q1.zip").write_text("garbage")
+    with pytest.raises(SchemaDrift, match="faers_ascii_2018q1.zip: not a readable zip"):
+        ingest(src3, tmp_path / "st")
+    data = bytearray((PV / SAMPLES[0]).read_bytes())
+    info = zipfile.ZipFile(PV / SAMPLES[0]).getinfo("ascii/DEMO17Q2.txt")
+    data[info.header_offset + 30 + len(info.filename) + len(info.extra) + 20] ^= 0xFF
+    src4 = tmp_path / "d"
+    src4.mkdir()
+    (src4 / SAMPLES[0]).write_bytes(bytes(data))
+    with pytest.raises(SchemaDrift, match="faers_ascii_2017q2.zip: corrupt zip"):
+        ingest(src4, tmp_path / "st4")
+    assert (
+        not (tmp_path / "st4" / "raw").exists()
+        and not (tmp_path / "st4" / "manifest.json").exists()
+    )
 
 
 def test_drug_name_mapping_rules(tmp_path):

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -397,6 +398,8 @@ def _ingest_quarter(
                         f"{len(rejects)} refused; nothing of {qz.quarter} was kept",
                     )  # fmt: skip
                 results[table] = TableResult(info.filename, data_lines, rows, len(rejects), canon)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # found while streaming a member
+        raise SchemaDrift(qz.path.name, None, None, f"corrupt zip: {exc}") from None
     finally:
         con.close()
     if len(layouts) != 1:
@@ -415,7 +418,11 @@ def _pending(zips: list[QuarterZip], manifest: dict[str, Any], force: bool) -> l
 
 
 def _data_bytes(qz: QuarterZip) -> int:
-    with zipfile.ZipFile(qz.path) as zf:
+    try:
+        zf = zipfile.ZipFile(qz.path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SchemaDrift(qz.path.name, None, None, f"not a readable zip file ({exc})") from None
+    with zf:
         return sum(
             i.file_size
             for i in zf.infolist()
