@@ -677,3 +677,18 @@ def run_all_pairs(
         "rules": RULES,
         "data_version": version,
     }  # fmt: skip
+
+
+def prime_prior(
+    store: Path,
+    options: SignalOptions | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> Hyper:
+    """Fit and cache the MGPS prior of ``options`` (default: the default analysis), so that the
+    first query of a new store (e.g. from the web page) does not wait for the all-pairs count."""
+    qry = _Query(store, options or SignalOptions(), threads, memory_limit)
+    try:
+        return _prior(qry, qry.options)[0]
+    finally:
+        qry.close()

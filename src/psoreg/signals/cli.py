@@ -262,6 +262,9 @@ def ingest_cmd(
     synonyms: SynonymsOpt = None,
     threads: ThreadsOpt = None,
     memory_limit: MemoryOpt = None,
+    prior: Annotated[
+        bool, typer.Option(help="Fit and cache the default analysis's MGPS prior afterwards.")
+    ] = True,
 ) -> None:
     """Ingest new quarters into the store, then de-duplicate cases and map drug names."""
     from psoreg.signals.build import build_current
@@ -292,6 +295,20 @@ def ingest_cmd(
     with err.status("De-duplicating cases and mapping drug names…"):
         summary = build_current(store, synonyms, memory_limit, threads)
     _print_summary(summary)
+    if prior:
+        _prime(store, threads, memory_limit)
+
+
+def _prime(store: Path, threads: int | None, memory_limit: str | None) -> None:
+    from psoreg.signals.analysis import prime_prior
+
+    with err.status("Fitting the MGPS prior of the default analysis (cached)…"):
+        h = prime_prior(store, threads=threads, memory_limit=memory_limit)
+    out.print(
+        f"MGPS prior (roles PS+SS, whole period, unstratified) over {h.points:,} pairs: "
+        f"α1 {h.alpha1:.4g}, β1 {h.beta1:.4g}, α2 {h.alpha2:.4g}, β2 {h.beta2:.4g}, P {h.p:.4g}",
+        highlight=False,
+    )
 
 
 def _print_summary(s: dict[str, Any]) -> None:
@@ -327,6 +344,7 @@ def map_cmd(
     with err.status("De-duplicating cases and mapping drug names…"):
         summary = build_current(store, synonyms, memory_limit, threads)
     _print_summary(summary)
+    _prime(store, threads, memory_limit)
 
 
 @signals_app.command("status")
