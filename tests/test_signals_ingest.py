@@ -415,3 +415,18 @@ def test_cases_compare_and_draft_with_faers(store, tmp_path):
     # without --faers the draft is unchanged
     plain = runner.invoke(app, ["cases", "draft", "ozarslan-2022"])
     assert "Adverse Event Reporting System" not in plain.output
+
+
+def test_mgps_with_every_cell(store):
+    con = duckdb.connect()
+    cur = store / "current"
+    r = run_signals(store, ["apremilast"], resolve_events(["Psoriasis"], [], load_groups()),
+                    SignalOptions(all_cells=True))  # fmt: skip
+    drugs, events = con.execute(f"""
+        SELECT count(DISTINCT ingredient), (SELECT count(DISTINCT pt_key) FROM '{cur}/reactions.parquet')
+        FROM '{cur}/drugs.parquet' WHERE role_cod IN ('PS', 'SS')
+    """).fetchone()
+    assert r.hyper.truncate is None and r.hyper.points == drugs * events  # zeros included
+    assert "all cells" in r.table.data_version[0]
+    truncated = run_signals(store, ["apremilast"], resolve_events(["Psoriasis"], [], load_groups()))
+    assert truncated.hyper.truncate == 1 and truncated.hyper.points < r.hyper.points

@@ -75,3 +75,25 @@ def test_ingest_dedup_and_planted_signal(synthetic, tmp_path):
                     SignalOptions())  # fmt: skip
     row = r.table.iloc[0]
     assert row.drug == "adalimumab" and row.a >= 3 and row.ror > 2
+
+
+def test_control_comparator(synthetic, tmp_path):
+    import duckdb
+
+    out, _ = synthetic
+    store = tmp_path / "store"
+    ingest(out, store)
+    build_current(store)
+    groups = resolve_events([], ["psoriasis-family"], load_groups())
+    opts = SignalOptions(controls=("methotrexate", "Enbrel"), mgps=False)
+    row = run_signals(store, ["adalimumab"], groups, opts).table.iloc[0]
+    con = duckdb.connect()
+    cur = store / "current"
+    n = con.execute(f"""
+        SELECT count(DISTINCT d.rid) FROM '{cur}/drugs.parquet' d
+        SEMI JOIN '{cur}/reactions.parquet' r USING (rid)
+        WHERE d.role_cod IN ('PS', 'SS') AND d.ingredient IN ('adalimumab', 'methotrexate', 'etanercept')
+    """).fetchone()[0]
+    assert row.a + row.b + row.c + row.d == n  # the drug's reports and the controls' reports
+    whole = run_signals(store, ["adalimumab"], groups, SignalOptions(mgps=False)).table.iloc[0]
+    assert row.a == whole.a and row.b == whole.b and row.c < whole.c
