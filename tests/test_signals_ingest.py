@@ -430,3 +430,24 @@ def test_mgps_with_every_cell(store):
     assert "all cells" in r.table.data_version[0]
     truncated = run_signals(store, ["apremilast"], resolve_events(["Psoriasis"], [], load_groups()))
     assert truncated.hyper.truncate == 1 and truncated.hyper.points < r.hyper.points
+
+
+def test_every_pair_to_parquet(store, tmp_path):
+    import pyarrow.parquet as pq
+
+    from psoreg.signals.analysis import run_all_pairs
+
+    out = tmp_path / "pairs.parquet"
+    info = run_all_pairs(store, out)
+    table = pq.read_table(out)
+    assert table.num_rows == info["pairs"] > 1000
+    meta = table.schema.metadata
+    assert b"EB05 >= 2" in meta[b"signal_rules"] and b"2004Q1" in meta[b"data_version"]
+    t = table.to_pandas()
+    assert (t.a >= 1).all() and (t.a + t.b + t.c + t.d == 200).all()
+    row = t[(t.drug == "apremilast") & (t.event == "Psoriasis")].iloc[0]
+    one = run_signals(
+        store, ["apremilast"], resolve_events(["Psoriasis"], [], load_groups())
+    ).table.iloc[0]
+    for col in ("a", "b", "c", "d", "prr", "ror", "ic025", "eb05"):
+        assert row[col] == pytest.approx(one[col]), col

@@ -646,9 +646,11 @@ def run_all_pairs(
         if options.mgps:
             hyper, _ = _prior(qry, options, counted=True)
         t_fit = time.perf_counter()
-        arrow = qry.con.execute(
-            "SELECT drug, event, a, n_drug, n_event, n, expected FROM _pairs"
-        ).fetch_arrow_table()
+        names = _q(str(store / "current" / "pt_names.parquet"))
+        arrow = qry.con.sql(
+            "SELECT p.drug, coalesce(x.pt, p.event) AS event, p.a, p.n_drug, p.n_event, p.n, "
+            f"p.expected FROM _pairs p LEFT JOIN read_parquet({names}) x ON x.pt_key = p.event"
+        ).to_arrow_table()
     finally:
         qry.close()
     a = arrow["a"].to_numpy().astype(float)
