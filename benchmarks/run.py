@@ -16,7 +16,11 @@ and measures, each in a fresh subprocess (time, and peak RSS of that process):
   week, treatment success, secondary failure and relapse) on the smallest cohort (or the first
   ``BENCH_PANDAS_COURSES`` of its courses), its per-course time extrapolated linearly to the
   larger sizes (and labelled so); its results are checked against the engine's;
-* Spark local mode on the 100k cohort (information only; session start-up reported apart).
+* Spark local mode on the 100k cohort (information only; session start-up reported apart);
+* **import of abstracted rows** (issue 9): a CSV of ``BENCH_IMPORT_ROWS`` rows (the case
+  series' 8 rows repeated, each with its own patient id) read by :func:`psoreg.io.load` - every
+  row decoded, parsed and validated, streamed - against a plain ``pandas.read_csv`` of the same
+  file (no validation) as the baseline: peak RSS of each (target: the import ≤ 2 GiB).
 
 Environment:
 
@@ -28,6 +32,8 @@ Environment:
 * ``BENCH_SPARK``          ``0`` to skip Spark (default: run it when pyspark and Java are there)
 * ``BENCH_DIR``            where cohorts are written (default: a temporary directory, removed)
 * ``BENCH_JSON``           also write the results as JSON to this path
+* ``BENCH_IMPORT_ROWS``    rows of the abstracted import section (default 1000000; 0: skip)
+* ``BENCH_SECTIONS``       ``engine,import`` (default) or one of them
 """
 
 from __future__ import annotations
@@ -159,6 +165,59 @@ def task_spark(input: str, out: str) -> dict[str, Any]:
     return {"rows": n, "session_seconds": started, "query_seconds": query}
 
 
+def task_import(input: str) -> dict[str, Any]:
+    """psoreg's reading layer: every row decoded, parsed, validated (streamed)."""
+    from psoreg.io import load
+
+    cohort = load(input)
+    return {"rows": len(cohort.courses), "milestones": len(cohort.milestones)}
+
+
+def task_pandas_read(input: str) -> dict[str, Any]:
+    """The baseline: a plain pandas read of the same file, every cell as text, no checks."""
+    import pandas as pd
+
+    df = pd.read_csv(input, dtype=str, keep_default_na=False)
+    return {"rows": len(df)}
+
+
+def write_abstracted(path: Path, rows: int) -> int:
+    """The case series' rows repeated to ``rows`` rows, each with its own patient id."""
+    import csv
+
+    src = list(csv.reader((HERE.parent / "examples/ukmmc-ustekinumab-case-series.csv").open()))
+    header, body = src[0], src[1:]
+    pid = header.index("patient")
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for i in range(rows):
+            r = list(body[i % len(body)])
+            r[pid] = f"P{i:07d}"
+            w.writerow(r)
+    return path.stat().st_size
+
+
+def import_section(work: Path, rows: int) -> dict[str, Any]:
+    path = work / f"abstracted-{rows}.csv"
+    size = write_abstracted(path, rows)
+    base = measure("pandas_read", input=str(path))
+    imp = measure("import", input=str(path))
+    assert imp["rows"] == rows, imp
+    ratio = imp["max_rss_bytes"] / base["max_rss_bytes"]
+    met = imp["max_rss_bytes"] <= 2 * 2**30
+    print(
+        f"import of {rows:,} abstracted rows ({size / 1e6:.0f} MB CSV): psoreg (every row "
+        f"validated, streamed) {imp['seconds']:.1f} s, peak RSS {gib(imp['max_rss_bytes'])}; "
+        f"plain pandas read_csv (no checks) {base['seconds']:.1f} s, peak RSS "
+        f"{gib(base['max_rss_bytes'])}; memory ratio {ratio:.2f}x; "
+        f"target peak <= 2 GiB: {'met' if met else 'NOT met'}",
+        flush=True,
+    )
+    path.unlink()
+    return {"rows": rows, "bytes": size, "psoreg": imp, "pandas": base, "ratio": ratio}
+
+
 TASKS = {
     "synth": task_synth,
     "scan": task_scan,
@@ -166,6 +225,8 @@ TASKS = {
     "engine": task_engine,
     "pandas": task_pandas,
     "spark": task_spark,
+    "import": task_import,
+    "pandas_read": task_pandas_read,
 }
 
 
@@ -290,8 +351,14 @@ def main() -> None:
     work = Path(base) if base else Path(tempfile.mkdtemp(prefix="psoreg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "sizes": {}}
+    sections = os.environ.get("BENCH_SECTIONS", "engine,import").split(",")
+    import_rows = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
     print("machine:", json.dumps(results["machine"]))
     try:
+        if "import" in sections and import_rows:
+            results["import"] = import_section(work, import_rows)
+        if "engine" not in sections:
+            sizes = []
         for size in sizes:
             d = work / f"cohort-{size}"
             synth = measure("synth", courses=size, out=str(d))
@@ -323,6 +390,8 @@ def main() -> None:
                 flush=True,
             )
 
+        if not sizes:
+            return
         smallest, largest = min(sizes), max(sizes)
         # pandas baseline on a sample of the smallest cohort
         n_pd = min(pandas_courses or smallest, smallest)
@@ -384,8 +453,8 @@ def main() -> None:
     finally:
         if not base:
             shutil.rmtree(work, ignore_errors=True)
-    if os.environ.get("BENCH_JSON"):
-        Path(os.environ["BENCH_JSON"]).write_text(json.dumps(results, indent=2, default=str))
+        if os.environ.get("BENCH_JSON"):
+            Path(os.environ["BENCH_JSON"]).write_text(json.dumps(results, indent=2, default=str))
 
 
 if __name__ == "__main__":

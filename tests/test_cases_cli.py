@@ -30,10 +30,12 @@ def assert_clean_error(result, *fragments: str) -> None:  # type: ignore[no-unty
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ")
+    # one line, or (a file's problems) a heading and one line per problem
+    assert lines[0].startswith("error: ")
+    assert all(line.startswith("  - ") for line in lines[1:]), lines
     assert "Traceback" not in result.output
     for fragment in fragments:
-        assert fragment in lines[0]
+        assert fragment in result.stderr
 
 
 def clinic_case() -> CaseRecord:

@@ -52,6 +52,17 @@ RelapseDef = Annotated[
     ),
 ]
 ReboundDef = Annotated[str, typer.Option(help="Rebound window: npf (3 months) or ema (2 months).")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of CSV files (default: detected: UTF-8/16 or cp1252), e.g. cp1250.",
+    ),
+]
+DecimalComma = Annotated[
+    bool,
+    typer.Option("--decimal-comma", help="Read '21,4' as 21.4 (files that use a decimal comma)."),
+]
 Confirm = Annotated[
     bool,
     typer.Option(
@@ -92,19 +103,24 @@ def _options(
         raise typer.Exit(2) from None
 
 
-def _load(path: Path, drug: str | None) -> Any:
-    from psoreg.io import load
+def _load(
+    path: Path, drug: str | None, encoding: str | None = None, decimal_comma: bool = False
+) -> Any:
+    from psoreg.io import ReadOptions, load
 
     try:
-        cohort = load(path, drug=drug)
+        cohort = load(path, drug=drug, options=ReadOptions(encoding, decimal_comma))
     except ImportFailed as exc:
-        err.print(f"[red bold]{exc.path}: {len(exc.errors)} problem(s); nothing was imported[/]")
-        for e in exc.errors:
-            err.print(f"  • {e}", markup=False, highlight=False)
+        head = f"{exc.path}: {exc.count} problem(s); nothing was imported"
+        err.print(head, style="red bold", markup=False, highlight=False, soft_wrap=True)
+        for line in exc.lines():  # one line per problem, never wrapped
+            err.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except InvalidValue as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    for note in cohort.source_notes:
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     return cohort
 
 
@@ -145,6 +161,8 @@ def summarize(
     relapse_definition: RelapseDef = "loss_of_pasi50",
     rebound_definition: ReboundDef = "npf",
     confirm_secondary_failure: Confirm = False,
+    encoding: EncodingOpt = None,
+    decimal_comma: DecimalComma = False,
 ) -> None:
     """Print the case-series summary: counts, medians (IQR), response, failure, relapse."""
     from psoreg.analysis.stats import QUANTILE_METHODS
@@ -168,10 +186,11 @@ def summarize(
         rebound_definition,
         confirm_secondary_failure,
     )
-    cohort = _load(path, drug)
+    cohort = _load(path, drug, encoding, decimal_comma)
     summary = build(cohort, compute_outcomes(cohort, opts), quantile=quantile)  # type: ignore[arg-type]
     if format == "json":
-        typer.echo(json.dumps({"input": str(path), **summary.as_dict()}, indent=2, default=str))
+        doc = {"input": str(path), "reading": cohort.source_notes, **summary.as_dict()}
+        typer.echo(json.dumps(doc, indent=2, default=str))
         return
     table = Table(title=f"Case-series summary: {path.name}", show_lines=False)
     table.add_column("Figure")
@@ -217,6 +236,8 @@ def outcomes(
         typer.Option(help="For Parquet input: DuckDB memory limit, e.g. 4GB (runs in batches)."),
     ] = None,
     threads: Annotated[int | None, typer.Option(help="For Parquet input: DuckDB threads.")] = None,
+    encoding: EncodingOpt = None,
+    decimal_comma: DecimalComma = False,
 ) -> None:
     """Write the per-course outcomes table, one row per course.
 
@@ -237,14 +258,17 @@ def outcomes(
     if path.is_dir() and (path / "courses.parquet").exists():
         _outcomes_parquet(path, out_file, opts, engine, memory_limit, threads)
         return
-    cohort = _load(path, drug)
+    cohort = _load(path, drug, encoding, decimal_comma)
     result = compute_outcomes(cohort, opts)
     if out_file is None:
-        typer.echo(result.table.to_csv(index=False), nl=False)
+        from psoreg.io.spreadsheet import frame_csv
+
+        typer.echo(frame_csv(result.table), nl=False)
         return
     _write_table(result.table, out_file)
     prov = out_file.with_name(out_file.name + ".definitions.json")
-    prov.write_text(json.dumps({"input": str(path), **result.provenance()}, indent=2, default=str))
+    doc = {"input": str(path), "reading": cohort.source_notes, **result.provenance()}
+    prov.write_text(json.dumps(doc, indent=2, default=str))
     out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
 
 
@@ -295,11 +319,13 @@ def doses(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the deviations to .csv/.xlsx.")
     ] = None,
+    encoding: EncodingOpt = None,
+    decimal_comma: DecimalComma = False,
 ) -> None:
     """Check recorded doses against each drug's label schedule: missed, extra, different."""
     from psoreg.doses import dose_report
 
-    cohort = _load(path, None)
+    cohort = _load(path, None, encoding, decimal_comma)
     if cohort.doses.empty:
         out.print(
             "No doses recorded (visit-level data: a 'doses' table with course, week or "
@@ -353,10 +379,10 @@ def schedule(
 def _write_table(df: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(path, index=False)
-    elif suffix == ".xlsx":
-        df.to_excel(path, index=False)
+    if suffix in {".csv", ".xlsx"}:
+        from psoreg.io.spreadsheet import write_frame  # formulas neutralised (OWASP)
+
+        write_frame(df, path)
     elif suffix == ".parquet":
         df.to_parquet(path, index=False)
     elif suffix == ".json":
@@ -401,6 +427,8 @@ def report(
     relapse_definition: RelapseDef = "loss_of_pasi50",
     rebound_definition: ReboundDef = "npf",
     confirm_secondary_failure: Confirm = False,
+    encoding: EncodingOpt = None,
+    decimal_comma: DecimalComma = False,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
     from psoreg.errors import PsoregError
@@ -419,7 +447,7 @@ def report(
         rebound_definition,
         confirm_secondary_failure,
     )
-    cohort = _load(path, drug)
+    cohort = _load(path, drug, encoding, decimal_comma)
     try:
         rep = build_report(
             cohort,

@@ -138,6 +138,8 @@ class Cohort:
     warnings: list[str] = field(default_factory=list)
     #: A source's own treatment-success judgement per course: course_id -> (file row, value).
     recorded_success: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    #: How the files were read: encodings detected, options given (``--decimal-comma``), ...
+    source_notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name in SCHEMAS:

@@ -51,7 +51,20 @@ class ImportFailed(PsoregError):
 
     path: str
     errors: list[RowError] = field(default_factory=list)
+    #: problems found beyond those kept in ``errors`` (a file with very many bad rows)
+    more: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.errors) + self.more
+
+    def lines(self) -> list[str]:
+        """One line per problem (and one counting those not listed)."""
+        out = [str(e) for e in self.errors]
+        if self.more:
+            out.append(f"... and {self.more:,} more problem(s) not listed")
+        return out
 
     def __str__(self) -> str:
-        head = f"{self.path}: {len(self.errors)} problem(s); nothing was imported"
-        return "\n".join([head, *(f"  - {e}" for e in self.errors)])
+        head = f"{self.path}: {self.count} problem(s); nothing was imported"
+        return "\n".join([head, *(f"  - {e}" for e in self.lines())])

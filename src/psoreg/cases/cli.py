@@ -8,8 +8,6 @@ printed as one line on stderr with exit code 2, never a traceback.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -99,6 +97,11 @@ def _clean_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except ImportFailed as exc:  # one line per problem, each naming row and column
+            typer.echo(f"error: {exc.path}: {exc.count} problem(s); nothing was imported", err=True)
+            for line in exc.lines():
+                typer.echo(f"  - {' '.join(line.split())}", err=True)
+            raise typer.Exit(code=2) from None
         except (PsoregError, ValidationError, ValueError, OSError) as exc:
             typer.echo(f"error: {' '.join(_message(exc).split())}", err=True)
             raise typer.Exit(code=2) from None
@@ -217,11 +220,9 @@ def list_cmd(
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=_LIST_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buf.getvalue(), nl=False)
+        from psoreg.io.spreadsheet import dict_csv_text  # formulas neutralised (OWASP)
+
+        typer.echo(dict_csv_text(_LIST_COLUMNS, rows), nl=False)
     else:
         widths = [26, 30, 14, 7, 16, 26, 10]
         table = text_table(_LIST_COLUMNS, [[r[k] for k in _LIST_COLUMNS] for r in rows], widths)
@@ -236,11 +237,17 @@ def import_cmd(
     replace: Annotated[
         bool, typer.Option("--replace", help="Replace user cases with the same case id.")
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Text encoding of FILE (default: detected)."),
+    ] = None,
 ) -> None:
     """Validate FILE and add its cases to the user library (nothing is added on any error)."""
+    from psoreg.io.source import ReadOptions
+
     if not file.exists():
         raise PsoregError(f"{file}: no such file")
-    new = read_cases(file)
+    new = read_cases(file, ReadOptions(encoding=encoding))
     target = library or default_library_path()
     user = add_cases(new, target, replace=replace, source=str(file))
     typer.echo(f"imported {len(new)} case(s) into {target} ({len(user)} user case(s) in all)")

@@ -22,8 +22,6 @@ Layout rules (lossless: ``read(write(cases)) == cases`` field by field):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -34,6 +32,8 @@ from psoreg.cases.record import CaseRecord
 from psoreg.cases.validation import field_errors
 from psoreg.cases.who_umc import WhoUmcAssessment
 from psoreg.errors import ImportFailed, RowError
+from psoreg.io.source import Sheet, text_table
+from psoreg.io.spreadsheet import dict_csv_text
 
 __all__ = ["CSV_COLUMNS", "cases_from_csv", "cases_to_csv"]
 
@@ -140,13 +140,10 @@ def _row(case: CaseRecord) -> dict[str, str]:
 
 
 def cases_to_csv(cases: list[CaseRecord]) -> str:
-    """The cases as CSV text, header first, columns in ``CSV_COLUMNS`` order."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for case in cases:
-        writer.writerow(_row(case))
-    return buf.getvalue()
+    """The cases as CSV text, header first, columns in ``CSV_COLUMNS`` order; a cell that a
+    spreadsheet would run as a formula is escaped (:mod:`psoreg.io.spreadsheet`; read back
+    unchanged by :func:`cases_from_csv`)."""
+    return dict_csv_text(list(CSV_COLUMNS), (_row(case) for case in cases))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -270,10 +267,14 @@ def cases_from_csv(text: str, source: str = "<csv>") -> list[CaseRecord]:
     Rows are numbered as a spreadsheet shows them (header = row 1). Nothing is returned unless
     every row is valid.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    return cases_from_sheet(text_table(text, source))
+
+
+def cases_from_sheet(sheet: Sheet) -> list[CaseRecord]:
+    """The cases of a table read by the reading layer (:mod:`psoreg.io.source`)."""
+    source = sheet.label
     errors: list[RowError] = []
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    header = sheet.columns
     known = set(CSV_COLUMNS) | _INPUT_ONLY
     for col in header:
         if col not in known:
@@ -286,11 +287,10 @@ def cases_from_csv(text: str, source: str = "<csv>") -> list[CaseRecord]:
 
     cases: list[CaseRecord] = []
     seen: dict[str, int] = {}
-    for i, rec in enumerate(reader):
-        row = i + 2
-        if None in rec:
-            errors.append(RowError(row, None, "more cells than header columns"))
-            continue
+    for row, raw in sheet.rows():
+        errors.extend(sheet.errors)
+        sheet.errors.clear()
+        rec = {k: _cell_text(v) for k, v in raw.items()}
         try:
             data = _case_data(rec)
             case = CaseRecord(**data)
@@ -310,6 +310,22 @@ def cases_from_csv(text: str, source: str = "<csv>") -> list[CaseRecord]:
             continue
         seen[case.case_id] = row
         cases.append(case)
+    errors.extend(sheet.errors)
+    if not errors and sheet.data_rows == 0:
+        errors.append(RowError(None, None, "no data rows: a header and no cases under it"))
     if errors:
         raise ImportFailed(source, errors)
     return cases
+
+
+def _cell_text(value: Any) -> str:
+    """A raw cell (CSV text, or a workbook's number/date) as the text the case fields parse."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

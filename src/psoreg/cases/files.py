@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psoreg.cases.csv_format import cases_from_csv, cases_to_csv
-from psoreg.cases.json_format import cases_from_json, cases_to_json
+from psoreg.cases.csv_format import cases_from_sheet, cases_to_csv
+from psoreg.cases.json_format import cases_from_document, cases_to_json
 from psoreg.cases.record import CaseRecord
 from psoreg.errors import ImportFailed, RowError
+from psoreg.io.source import ReadOptions, open_table, read_json
 
 __all__ = ["read_cases", "write_cases"]
 
@@ -21,17 +22,23 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def read_cases(path: Path | str) -> list[CaseRecord]:
-    """All cases of a ``.json`` or ``.csv`` file; :class:`ImportFailed` on any problem."""
+def read_cases(path: Path | str, options: ReadOptions | None = None) -> list[CaseRecord]:
+    """All cases of a ``.json`` or ``.csv`` file; :class:`ImportFailed` on any problem.
+
+    The file goes through psoreg's reading layer (:mod:`psoreg.io.source`): encoding detected
+    (or ``options.encoding``), type sniffed by content, ragged rows, bad quotes and deeply
+    nested JSON refused, each problem with its row and column.
+    """
     path = Path(path)
     suffix = _suffix(path)
+    options = options or ReadOptions()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if suffix == ".json":
+            doc, _ = read_json(path, str(path), options)
+            return cases_from_document(doc, str(path))
+        return cases_from_sheet(open_table(path, options))
     except OSError as exc:
         raise ImportFailed(str(path), [RowError(None, None, exc.strerror or str(exc))]) from None
-    if suffix == ".json":
-        return cases_from_json(text, str(path))
-    return cases_from_csv(text, str(path))
 
 
 def write_cases(cases: list[CaseRecord], path: Path | str) -> Path:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from psoreg.cases.record import CaseRecord
 from psoreg.cases.validation import field_errors
 from psoreg.errors import ImportFailed, RowError
+from psoreg.io.source import parse_json
 
 __all__ = ["FORMAT", "VERSION", "cases_from_json", "cases_to_json", "case_dicts"]
 
@@ -53,11 +54,11 @@ def _items(doc: Any, source: str) -> list[Any]:
 
 def cases_from_json(text: str, source: str = "<json>") -> list[CaseRecord]:
     """Parse JSON text into case records; raise :class:`ImportFailed` listing every problem."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        raise ImportFailed(source, [RowError(None, None, msg)]) from None
+    return cases_from_document(parse_json(text, source), source)
+
+
+def cases_from_document(doc: Any, source: str) -> list[CaseRecord]:
+    """Case records from a parsed JSON document (see :func:`cases_from_json`)."""
     errors: list[RowError] = []
     cases: list[CaseRecord] = []
     seen: dict[str, int] = {}

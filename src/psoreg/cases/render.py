@@ -7,9 +7,7 @@ engine). The compared case is marked ``*`` in text and Markdown, bold in HTML an
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import textwrap
 from dataclasses import asdict
@@ -148,13 +146,10 @@ def _row_dict(r: TableRow) -> dict[str, object]:
 
 
 def _csv(comp: Comparison) -> str:
-    buf = io.StringIO()
+    from psoreg.io.spreadsheet import dict_csv_text  # formulas neutralised (OWASP)
+
     rows = [_row_dict(r) for r in comp.rows]
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for d in rows:
-        writer.writerow({k: "" if v is None else v for k, v in d.items()})
-    return buf.getvalue()
+    return dict_csv_text(list(rows[0]), rows)
 
 
 def _json(comp: Comparison) -> str:

@@ -9,13 +9,26 @@ README's "Abstracted schema". An empty milestone cell means *not reached or not 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from psoreg.cohort import Cohort, course_row, event_row, patient_row, relapse_row
+from psoreg.cohort import (
+    SCHEMAS,
+    Cohort,
+    conform,
+    course_row,
+    empty,
+    event_row,
+    patient_row,
+    relapse_row,
+)
 from psoreg.io import cells
-from psoreg.io.rows import RowReader, read_table, records
+from psoreg.io.rows import Problems, RowReader
+from psoreg.io.source import ReadOptions, open_table
 from psoreg.model import Course, Event, Patient, PriorTherapy, RelapseEpisode
 
 #: column -> what it holds (the README's schema table is generated from this).
@@ -88,30 +101,78 @@ def _phenotypes(kind: str | None) -> tuple[str, ...]:
     return tuple(w.strip() for w in words if w.strip())
 
 
+class Columns:
+    """Rows of one cohort table, kept column by column and packed into typed DataFrame chunks
+    every :attr:`CHUNK` rows, so a million-row file is held compactly while it is read
+    (a million dicts of Python objects would not fit in 2 GiB). Repeated text (regimens,
+    morphologies) is interned: one object per distinct value."""
+
+    CHUNK = 65_536
+
+    def __init__(self, table: str, unique: Iterable[str] = ()) -> None:
+        self.table = table
+        self.unique = set(unique)
+        self.data: dict[str, list[Any]] = {c: [] for c in SCHEMAS[table]}
+        self.chunks: list[pd.DataFrame] = []
+        self.n = 0
+
+    def append(self, row: dict[str, Any]) -> None:
+        for c, values in self.data.items():
+            v = row.get(c)
+            if type(v) is str and c not in self.unique:
+                v = sys.intern(v)
+            values.append(v)
+        self.n += 1
+        if self.n >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.n:
+            self.chunks.append(conform(self.table, pd.DataFrame(self.data)))
+            self.data = {c: [] for c in self.data}
+            self.n = 0
+
+    def frame(self) -> pd.DataFrame:
+        self._flush()
+        if not self.chunks:
+            return empty(self.table)
+        frame = pd.concat(self.chunks, ignore_index=True)
+        self.chunks = []
+        return frame
+
+
 def read_abstracted(
     path: Path | str,
     default_drug: str | None = None,
     relapse_definition: str = "loss_of_pasi50",
+    options: ReadOptions | None = None,
 ) -> Cohort:
     """Read an abstracted file (CSV or Excel) into a cohort; raise ImportFailed on any problem.
 
     ``relapse_definition`` names the definition the recorded ``time_to_relapse_weeks`` follows
-    (the case series: time to lose PASI50).
+    (the case series: time to lose PASI50). Rows are validated one at a time as they are read.
     """
     path = Path(path)
-    df = read_table(path)
-    r = RowReader(path)
+    options = options or ReadOptions()
+    sheet = open_table(path, options)
+    problems = Problems(str(path))
+    r = RowReader(sheet, problems, options)
     required = ["patient"] + ([] if default_drug else ["drug"])
-    r.check_columns(df, ABSTRACTED_COLUMNS, required)
-    r.raise_if_errors()
+    r.check_columns(ABSTRACTED_COLUMNS, required)
+    problems.raise_if_any()
 
-    patients: dict[str, tuple[int, Patient]] = {}
-    courses, milestones, events, relapses = [], [], [], []
+    patients_seen: dict[str, tuple[int, int]] = {}
+    patients = Columns("patients", unique=["patient_id"])
+    courses = Columns("courses", unique=["course_id"])
+    milestones = Columns("milestones")
+    events = Columns("events")
+    relapses = Columns("relapses")
+    course_rows: dict[str, int] = {}
     recorded_success: dict[str, tuple[int, bool]] = {}
-    for row, rec in records(df):
-        num = {c: r.cell(row, rec, c, cells.number) for c in _NUMERIC}
+    for row, rec in r.records():
+        num = {c: r.cell(row, rec, c, r.number) for c in _NUMERIC}
         flag = {c: r.cell(row, rec, c, cells.boolean) for c in _BOOLEAN}
-        txt = {c: cells.text(rec.get(c)) for c in _TEXT}
+        txt = {c: r.cell(row, rec, c, cells.text) for c in _TEXT}
         pid = txt["patient"]
         if pid is None:
             r.error(row, "patient", "required; expected a patient id")
@@ -130,20 +191,26 @@ def read_abstracted(
                 phenotype_history=kind,
                 psoriatic_arthritis=flag["psoriatic_arthritis"],
                 disease_duration_years=num["disease_duration_years"],
-                comorbidities=cells.items(rec.get("comorbidities")),
+                comorbidities=r.cell(row, rec, "comorbidities", cells.items),
                 biologic_naive=flag["biologic_naive"],
                 had_prior_phototherapy=flag["prior_phototherapy"],
                 prior_systemics=tuple(
-                    PriorTherapy(agent=a) for a in cells.items(rec.get("prior_systemics"))
+                    PriorTherapy(agent=a)
+                    for a in r.cell(row, rec, "prior_systemics", cells.items) or ()
                 ),
             ),
             {**PATIENT_FIELDS, "phenotypes": "psoriasis_type"},
         )
         if patient is not None:
-            if pid in patients and patients[pid][1] != patient:
-                first = patients[pid][0]
-                r.error(row, "patient", f"patient {pid} details differ from row {first}")
-            patients.setdefault(pid, (row, patient))
+            prow = patient_row(patient)
+            key = hash(tuple(prow.values()))
+            if pid in patients_seen:
+                first, first_key = patients_seen[pid]
+                if first_key != key:
+                    r.error(row, "patient", f"patient {pid} details differ from row {first}")
+            else:
+                patients_seen[pid] = (row, key)
+                patients.append(prow)
 
         cid = f"{pid}-{txt['course'] or 1}"
         duration = num["treatment_duration_weeks"]
@@ -166,6 +233,11 @@ def read_abstracted(
             ),
             COURSE_FIELDS,
         )
+        if cid in course_rows:
+            col = "course" if "course" in r.columns else "patient"
+            r.error(row, col, f"course {cid} appears twice (rows {course_rows[cid]} and {row})")
+            continue
+        course_rows[cid] = row
         if course is not None:
             courses.append(course_row(course))
         if flag["treatment_success_week12"] is not None:
@@ -176,8 +248,11 @@ def read_abstracted(
             if num[col] is not None:
                 milestones.append({"course_id": cid, "milestone": name, "week": num[col]})
         ttr = num["time_to_relapse_weeks"]
-        relapse_morph = cells.items(rec.get("relapse_morphology"))
-        if ttr is not None or relapse_morph:
+        relapse_morph = r.cell(row, rec, "relapse_morphology", cells.items)
+        duration_unreadable = duration is None and not cells.is_blank(
+            rec.get("treatment_duration_weeks")
+        )  # already reported; the checks that need it are skipped
+        if (ttr is not None or relapse_morph) and not duration_unreadable:
             if stop_week is None:
                 col = "time_to_relapse_weeks" if ttr is not None else "relapse_morphology"
                 r.error(
@@ -216,31 +291,26 @@ def read_abstracted(
                     course_id=cid,
                     kind="paradoxical",
                     week=pweek,
-                    morphology=cells.items(rec.get("paradoxical_morphology")),
+                    morphology=r.cell(row, rec, "paradoxical_morphology", cells.items),
                     description=txt["paradoxical_event"],
                 ),
                 {"week": "paradoxical_event_week", "morphology": "paradoxical_morphology"},
             )
             if ev is not None:
                 events.append(event_row(ev, pweek))  # type: ignore[arg-type]
+    r.require_rows()
+    problems.raise_if_any()
 
-    seen: dict[str, int] = {}
-    for c in courses:
-        if c["course_id"] in seen:
-            r.error(None, "course", f"course {c['course_id']} appears twice")
-        seen[c["course_id"]] = 1
-    r.raise_if_errors()
-
-    cohort = Cohort(
-        patients=pd.DataFrame([patient_row(p) for _, p in patients.values()]),
-        courses=pd.DataFrame(courses),
-        milestones=pd.DataFrame(milestones, columns=["course_id", "milestone", "week"]),
-        events=pd.DataFrame(events),
-        relapses=pd.DataFrame(relapses),
+    return Cohort(
+        patients=patients.frame(),
+        courses=courses.frame(),
+        milestones=milestones.frame(),
+        events=events.frame(),
+        relapses=relapses.frame(),
         kind="abstracted",
         recorded_success=recorded_success,
+        source_notes=[*sheet.notes, *options.describe()],
     )
-    return cohort
 
 
 _NUMERIC = [

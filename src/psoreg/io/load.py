@@ -4,29 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from psoreg.cohort import Cohort
 from psoreg.errors import ImportFailed, RowError
 from psoreg.io.abstracted import read_abstracted
-from psoreg.io.visits import COLUMNS, read_visits
+from psoreg.io.source import ReadOptions, check_readable, workbook_sheets
+from psoreg.io.visits import COLUMNS, TABLE_ALIASES, read_visits
 
 
 def detect(path: Path) -> str:
-    """'visits' for a folder or a workbook with an assessments sheet, else 'abstracted'."""
+    """'visits' for a folder or a workbook with an assessments (or visits) sheet, else
+    'abstracted'. A workbook is recognised by its content, whatever its name."""
     if path.is_dir():
         return "visits"
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        sheets = {s.lower() for s in pd.ExcelFile(path).sheet_names}
+    if check_readable(path, str(path)) == "xlsx":
+        sheets = {TABLE_ALIASES.get(s.lower(), s.lower()) for s in workbook_sheets(path)}
         return "visits" if "assessments" in sheets and set(COLUMNS) & sheets else "abstracted"
     return "abstracted"
 
 
-def load(path: Path | str, drug: str | None = None) -> Cohort:
-    """Read ``path`` into a :class:`Cohort`; ``drug`` fills a missing drug column (abstracted)."""
+def load(path: Path | str, drug: str | None = None, options: ReadOptions | None = None) -> Cohort:
+    """Read ``path`` into a :class:`Cohort`; ``drug`` fills a missing drug column (abstracted).
+
+    ``options`` (:class:`ReadOptions`) forces an encoding or reads decimal commas; the cohort's
+    ``source_notes`` say how the file was read.
+    """
     path = Path(path)
     if not path.exists():
         raise ImportFailed(str(path), [RowError(None, None, "no such file or folder")])
     if detect(path) == "visits":
-        return read_visits(path)
-    return read_abstracted(path, default_drug=drug)
+        return read_visits(path, options)
+    return read_abstracted(path, default_drug=drug, options=options)

@@ -1,63 +1,144 @@
-"""Reading a table file into rows, and collecting row/column errors (nothing half-imported)."""
+"""Validating the rows of one table, collecting every row/column problem (nothing half-imported).
+
+A :class:`RowReader` wraps a :class:`~psoreg.io.source.Sheet` (the reading layer's header and
+lazy rows) and parses cells with :mod:`psoreg.io.cells` under the user's
+:class:`~psoreg.io.source.ReadOptions`. Problems are kept with their row and column; at most
+:data:`MAX_PROBLEMS` are kept word for word, the rest are counted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from psoreg.errors import ImportFailed, RowError
+from psoreg.io import cells
+from psoreg.io.source import ReadOptions, Sheet
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+#: problems kept word for word per file; more are counted ("... and 12,345 more")
+MAX_PROBLEMS = 1000
 
-def read_table(path: Path, sheet: str | int = 0) -> pd.DataFrame:
-    """A CSV or Excel sheet as strings/objects, header row kept, blank cells as ''."""
-    suffix = path.suffix.lower()
-    if suffix in {".csv", ".txt"}:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    elif suffix in {".xlsx", ".xlsm", ".xls"}:
-        df = pd.read_excel(path, sheet_name=sheet, dtype=object)
-        df = df.where(df.notna(), "")
-    else:
-        raise ImportFailed(str(path), [RowError(None, None, "expected a .csv or .xlsx file")])
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df
+
+class Problems:
+    """The problems of one file (all its tables), capped at :data:`MAX_PROBLEMS`."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[RowError] = []
+        self.more = 0
+
+    def add(self, error: RowError) -> None:
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(error)
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ImportFailed(self.source, self.errors, self.more)
 
 
 class RowReader:
-    """Reads cells of one file, remembering every problem with its row and column."""
+    """Reads cells of one table, remembering every problem with its row and column.
 
-    def __init__(self, path: Path | str, table: str | None = None) -> None:
-        self.path = str(path) if table is None else f"{path} [{table}]"
-        self.errors: list[RowError] = []
+    ``table`` (visit-level data) prefixes columns in messages: ``assessments.pasi``.
+    """
 
-    def check_columns(
-        self, df: pd.DataFrame, known: Iterable[str], required: Iterable[str]
+    def __init__(
+        self,
+        sheet: Sheet,
+        problems: Problems,
+        options: ReadOptions | None = None,
+        table: str | None = None,
     ) -> None:
+        self.sheet = sheet
+        self.problems = problems
+        self.table = table
+        self.options = options or ReadOptions()
+        self.number: Callable[[Any], float | None] = partial(
+            cells.number, decimal_comma=self.options.decimal_comma
+        )
+        self._seen_sheet_errors = 0
+        self.rename: dict[str, str] = {}
+        self._shown: dict[str, str] = {}
+
+    def use_aliases(self, aliases: dict[str, str]) -> None:
+        """Read column ``alias`` as ``aliases[alias]`` (messages keep the file's name)."""
+        present = set(self.sheet.columns)
+        for alias, canon in aliases.items():
+            if alias in present:
+                if canon in present:
+                    self.error(None, alias, f"give {canon} or {alias}, not both")
+                else:
+                    self.rename[alias] = canon
+        self._shown = {v: k for k, v in self.rename.items()}
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.rename.get(c, c) for c in self.sheet.columns]
+
+    def _col(self, column: str | None) -> str | None:
+        if column:
+            column = self._shown.get(column, column)
+        if self.table is None:
+            return column
+        return f"{self.table}.{column}" if column else self.table
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        self.problems.add(RowError(row, self._col(column), message))
+
+    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The sheet's rows; problems the reading layer found are moved into ``problems``."""
+        rename = self.rename
+        for row, rec in self.sheet.rows():
+            self._drain()
+            if rename:
+                rec = {rename.get(k, k): v for k, v in rec.items()}
+            yield row, rec
+        self._drain()
+
+    def _drain(self) -> None:
+        errs = self.sheet.errors
+        while self._seen_sheet_errors < len(errs):
+            e = errs[self._seen_sheet_errors]
+            self._seen_sheet_errors += 1
+            self.error(e.row, e.column, e.message)
+
+    def check_columns(self, known: Iterable[str], required: Iterable[str]) -> None:
         known = set(known)
-        for col in df.columns:
+        for col in self.columns:
             if col not in known:
-                self.errors.append(
-                    RowError(
-                        None, col, f"unknown column; expected some of: {', '.join(sorted(known))}"
-                    )
+                self.error(
+                    None, col, f"unknown column; expected some of: {', '.join(sorted(known))}"
                 )
         for col in required:
-            if col not in df.columns:
-                self.errors.append(RowError(None, col, "required column is missing"))
+            if col not in self.columns:
+                self.error(None, col, "required column is missing")
+
+    def require_rows(self) -> None:
+        """Refuse a table with a header and no data rows (call after reading it)."""
+        if self.sheet.data_rows == 0 and not self.sheet.errors:
+            self.error(None, None, "no data rows: the table has a header and nothing under it")
 
     def cell(
         self, row: int, rec: dict[str, Any], column: str, parse: Callable[[Any], T]
     ) -> T | None:
+        value = rec.get(column)
+        if value is None or value == "":
+            return parse(None)  # a blank cell: the parser's "missing" (None, or () for lists)
         try:
-            return parse(rec.get(column))
+            return parse(value)
         except ValueError as exc:
-            self.errors.append(RowError(row, column, str(exc)))
+            self.error(row, column, str(exc))
             return None
 
     def model(
@@ -73,18 +154,11 @@ class RowReader:
                 if field is None and ": " in msg:  # model-level check "field: message"
                     msg = msg.removeprefix("Value error, ")
                     field, msg = msg.split(": ", 1)
-                self.errors.append(RowError(row, columns.get(field, field), _plain(msg, err)))
+                self.error(row, columns.get(field, field), _plain(msg, err))  # type: ignore[arg-type]
             return None
         except ValueError as exc:  # raised by validators outside pydantic (catalogue)
-            self.errors.append(RowError(row, None, str(exc)))
+            self.error(row, None, str(exc))
             return None
-
-    def error(self, row: int | None, column: str | None, message: str) -> None:
-        self.errors.append(RowError(row, column, message))
-
-    def raise_if_errors(self) -> None:
-        if self.errors:
-            raise ImportFailed(self.path, self.errors)
 
 
 def _plain(msg: str, err: Any) -> str:
@@ -93,9 +167,3 @@ def _plain(msg: str, err: Any) -> str:
     if err.get("type", "").startswith(("greater", "less")) or "should be" in msg:
         return f"{msg} (got {value!r})"
     return msg
-
-
-def records(df: pd.DataFrame) -> Iterable[tuple[int, dict[str, Any]]]:
-    """(spreadsheet row number, row as dict): the header is row 1, so data starts at row 2."""
-    for i, rec in enumerate(df.to_dict(orient="records")):
-        yield i + 2, rec

@@ -99,6 +99,12 @@ class Patient(Record):
             raise ValueError(
                 f"onset_year: {self.onset_year} is before birth_year {self.birth_year}"
             )
+        age, years = self.age_years, self.disease_duration_years
+        if age is not None and years is not None and years > age:
+            raise ValueError(
+                f"disease_duration_years: {years:g} years is longer than the patient's age "
+                f"({age:g} years)"
+            )
         return self
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from psoreg.io.spreadsheet import csv_text
 from psoreg.reports.model import Report
 
 FORMATS = (".html", ".docx", ".md", ".tex")
@@ -51,9 +51,6 @@ def write_tables_csv(report: Report, folder: Path) -> list[Path]:
     out = []
     for t in [*report.tables, *report.appendix]:
         p = folder / f"{t.key}.csv"
-        with p.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(t.headers())
-            w.writerows(t.matrix())
+        p.write_text(csv_text(t.headers(), t.matrix()), encoding="utf-8")  # formulas neutralised
         out.append(p)
     return out

@@ -1,76 +1,38 @@
-"""Turning form or JSON input into typed values, naming the field on every error."""
+"""Turning form or JSON input into typed values, naming the field on every error.
+
+The rules are those of every other input (:mod:`psoreg.io.cells`, one module for all); this
+module only attaches the field name, as a :class:`~psoreg.store.errors.FieldError`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from typing import Any
 
+from psoreg.io import cells
 from psoreg.store.errors import FieldError
 
 Parser = Callable[[str, Any], Any]
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def _named(parse: Callable[[Any], Any]) -> Parser:
+    def parser(field: str, value: Any) -> Any:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise FieldError({field: str(exc)}) from None
+
+    parser.__name__ = parse.__name__
+    parser.__doc__ = f"``{parse.__name__}`` of :mod:`psoreg.io.cells`, errors naming the field."
+    return parser
 
 
-def text(field: str, value: Any) -> str | None:
-    if _blank(value):
-        return None
-    if not isinstance(value, str | int | float):
-        raise FieldError({field: f"expected text, got {value!r}"})
-    return str(value).strip()
-
-
-def number(field: str, value: Any) -> float | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        raise FieldError({field: f"expected a number, got {value!r}"})
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise FieldError({field: f"expected a number, got {value!r}"}) from None
-    if not math.isfinite(x):
-        raise FieldError({field: f"expected a finite number, got {value!r}"})
-    return x
-
-
-def integer(field: str, value: Any) -> int | None:
-    x = number(field, value)
-    if x is None:
-        return None
-    if x != int(x):
-        raise FieldError({field: f"expected a whole number, got {value!r}"})
-    return int(x)
-
-
-def date(field: str, value: Any) -> dt.date | None:
-    if _blank(value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise FieldError({field: f"expected a date YYYY-MM-DD, got {value!r}"}) from None
-
-
-def boolean(field: str, value: Any) -> bool | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    key = str(value).strip().lower()
-    if key in {"yes", "y", "true", "1", "on"}:
-        return True
-    if key in {"no", "n", "false", "0", "off"}:
-        return False
-    raise FieldError({field: f"expected yes or no, got {value!r}"})
+text: Parser = _named(cells.text)
+number: Parser = _named(cells.number)
+integer: Parser = _named(cells.integer)
+boolean: Parser = _named(cells.boolean)
+date: Callable[[str, Any], dt.date | None] = _named(cells.date)
 
 
 def parse_fields(spec: dict[str, Parser], data: dict[str, Any], *, partial: bool) -> dict:

@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,13 +31,15 @@ def examples_dir() -> Path | None:
 
 
 def _csv(folder: Path, name: str) -> list[dict[str, Any]]:
+    """The rows of ``<name>.csv`` (through psoreg's reading layer), blank cells as ``None``."""
+    from psoreg.io.source import open_table
+
     path = folder / f"{name}.csv"
     if not path.exists():
         return []
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return [
-        {k: (val if val != "" else None) for k, val in r.items()} for r in df.to_dict("records")
-    ]
+    sheet = open_table(path)
+    header = sheet.columns
+    return [{k: (rec.get(k) or "").strip() or None for k in header} for _, rec in sheet.rows()]
 
 
 def _plus_weeks(d: dt.date, weeks: str | float | None) -> dt.date | None:

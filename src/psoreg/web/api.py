@@ -108,7 +108,7 @@ def token(request: Request, body: Login) -> Any:
 @router.get("/export/{table}")
 def export_table(request: Request, table: str, actor: ApiActor) -> Any:
     """A table as the user may see it (analysts: de-identified), or ``outcomes``."""
-    frames = raw_tables(request, actor)
+    frames = raw_tables(request, actor, with_outcomes=table == "outcomes")
     if table not in frames:
         raise NotFound(f"no table {table}")
     return [

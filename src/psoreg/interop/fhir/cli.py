@@ -84,13 +84,14 @@ def import_(
     """Import Bundles: every resource validated; nothing kept unless all of them are right."""
     from psoreg.interop.fhir.importer import read_bundle
     from psoreg.interop.records import write_registry
+    from psoreg.io.source import ReadOptions, read_json
 
     try:
         patients, skipped = [], {}
         for path in files:
-            try:
-                data_json = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            try:  # psoreg's reading layer: encoding detected, nesting depth bounded
+                data_json, _ = read_json(path, str(path), ReadOptions())
+            except OSError as exc:
                 raise ImportFailed(str(path), [RowError(None, None, f"not JSON: {exc}")]) from None
             got = read_bundle(data_json, str(path))
             patients.extend(got.patients)

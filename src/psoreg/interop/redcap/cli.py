@@ -27,18 +27,18 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    """A CSV/XLSX file's rows (psoreg's table reader), or ImportFailed saying why not."""
-    import pandas as pd
-
+    """A CSV/XLSX file's rows (psoreg's reading layer: encoding, type by content, ragged rows
+    and bad quotes refused), or ImportFailed saying why not."""
     from psoreg.errors import RowError
-    from psoreg.io.rows import read_table
+    from psoreg.io.source import open_table
 
     if not path.is_file():
         raise ImportFailed(str(path), [RowError(None, None, "no such file")])
-    try:
-        return read_table(path).to_dict("records")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ImportFailed(str(path), [RowError(None, None, f"cannot read it: {exc}")]) from None
+    sheet = open_table(path)
+    rows = [{c: rec.get(c, "") for c in sheet.columns} for _, rec in sheet.rows()]
+    if sheet.errors:
+        raise ImportFailed(str(path), sheet.errors)
+    return rows
 
 
 def sibling(path: Path, suffix: str) -> Path:
