@@ -322,7 +322,7 @@ def test_upgrading_a_0001_database_chains_its_existing_entries(
         with pg.admin.connect() as c:
             c.execute(text("CREATE DATABASE psoreg_legacy"))
         store_url = pg.url("psoreg_legacy")
-    else:  # an empty file, not a copy of the migrated template
+    else:  # a new file, not a copy of the migrated template
         store_url = f"sqlite:///{tmp_path / 'legacy.sqlite3'}"
     engine = make_engine(store_url)
     migrate(engine, "0002_outcomes_cache")  # the revision before 0002_security

@@ -16,9 +16,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "psoreg" / "web" / 
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    """Headers do not depend on the database: SQLite only."""
-    return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+def backend() -> str:
+    """This does not depend on the database: SQLite only (a copy of the migrated template)."""
+    return "sqlite"
 
 
 @pytest.fixture

@@ -202,6 +202,7 @@ def _register_subcommands() -> None:
     from psoreg.cases.cli import cases_app
     from psoreg.interop.fhir.cli import fhir_app
     from psoreg.interop.redcap.cli import redcap_app
+    from psoreg.signals.cli import signals_app
     from psoreg.synth_cli import synth_command
 
     app.command("synth")(synth_command)
@@ -211,6 +212,7 @@ def _register_subcommands() -> None:
     app.add_typer(audit_app, name="audit", help="The audit trail: verify its hash chain.")
     app.add_typer(redcap_app, name="redcap", help="REDCap projects: dictionary, records both ways.")
     app.add_typer(fhir_app, name="fhir", help="HL7 FHIR R4 Bundles out and in.")
+    app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
 
 _register_subcommands()

@@ -116,7 +116,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs the session cookie and keys the
     analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import admin, api, docs, fhir, pages
+    from psoreg.web import admin, api, docs, fhir, pages, signals
 
     settings = settings or WebSettings()
     from psoreg.store.audit import chain_key
@@ -148,6 +148,7 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(fhir.router)
+    app.include_router(signals.router)
 
     @app.exception_handler(NotLoggedIn)
     async def _login(request: Request, _exc: NotLoggedIn) -> Any:
