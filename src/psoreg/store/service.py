@@ -763,6 +763,69 @@ def _all_children(session: Session, table: str, row: Any) -> Iterator[tuple[str,
                 yield t, child
 
 
+def count_under(session: Session, table: str, row: Any) -> dict[str, int]:
+    """How many records (not deleted) are under ``row``: what deleting it hides with it."""
+    out: dict[str, int] = {}
+    if table == "patients":
+        courses = list(row.courses)
+        out["courses"] = len(courses)
+    elif table == "courses":
+        courses = [row]
+    else:
+        return out
+    for t in CHILD_TABLES:
+        n = sum(len(getattr(c, t)) for c in courses)
+        if n:
+            out[t] = n
+    return {k: v for k, v in out.items() if v}
+
+
+def deleted_records(session: Session, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
+    """Deleted records of the actor's sites, newest first: what an administrator may restore."""
+    out = []
+    for table, model in CLINICAL_TABLES.items():
+        q = (
+            select(model)
+            .where(model.deleted_at.is_not(None))  # type: ignore[attr-defined]
+            .execution_options(include_deleted=True)
+            .limit(limit)
+        )
+        for row in session.scalars(q):
+            site = session.scalar(
+                select(PatientRow.site)
+                .where(PatientRow.id == _patient_pk_raw(session, table, row))
+                .execution_options(include_deleted=True)
+            )
+            if not actor.sees(site):
+                continue
+            out.append(
+                {
+                    "table": table,
+                    "pk": row.id,
+                    "site": site,
+                    "deleted_at": row.deleted_at,
+                    "deleted_by": row.deleted_by,
+                    "reason": row.deleted_reason,
+                    "values": row_values(table, row),
+                    "hidden_by": _ancestors_deleted(session, table, row),
+                }
+            )
+    out.sort(key=lambda r: r["deleted_at"], reverse=True)
+    return out[:limit]
+
+
+def _patient_pk_raw(session: Session, table: str, row: Any) -> int | None:
+    if table == "patients":
+        return row.id
+    if table == "courses":
+        return row.patient_pk
+    return session.scalar(
+        select(CourseRow.patient_pk)
+        .where(CourseRow.id == row.course_pk)
+        .execution_options(include_deleted=True)
+    )
+
+
 def _deletions(
     session: Session, table: str, row: Any, reason: str | None, under: str = ""
 ) -> Iterator[dict[str, Any]]:
@@ -826,7 +889,9 @@ __all__ = [
     "VisitRow",
     "check_version",
     "create",
+    "count_under",
     "delete",
+    "deleted_records",
     "get",
     "purge",
     "record_consent",
