@@ -171,6 +171,8 @@ def outcomes(
     session: Session,
     patient_pks: Iterable[int] | None = None,
     options: OutcomeOptions | None = None,
+    *,
+    sites: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Per-course outcomes of the engine (one row per course, ``OUTCOME_COLUMNS``).
 
@@ -181,7 +183,12 @@ def outcomes(
     from psoreg.store.outcome_table import read_outcomes, session_options
 
     if options is None or options == session_options(session):
-        return read_outcomes(session, patient_pks)
+        return read_outcomes(session, patient_pks, sites=sites)
+    if sites is not None:
+        codes = list(sites)
+        mine = select(PatientRow.id).where(PatientRow.site.in_(codes))
+        allowed = set(session.scalars(mine))
+        patient_pks = sorted(allowed if patient_pks is None else allowed & set(patient_pks))
     cohort = build_cohort(session, patient_pks)
     if cohort.courses.empty:
         from psoreg.outcomes.compiled import compiled

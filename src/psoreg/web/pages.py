@@ -140,6 +140,7 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
         open_queries = queries.listing(s, actor, status="unresolved", patient_pk=pk)
         excluded = reason_excluded(p)
         site_name = sites.names(s).get(p.site, p.site)
+        can_write = actor.can_at(p.site, "records.write")
     marks = {(q.table, q.record_pk) for q in open_queries}
     return render(
         request,
@@ -152,7 +153,7 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
         queried=marks,
         excluded=excluded,
         site_name=site_name,
-        can_write=actor.can_at(p.site, "records.write"),
+        can_write=can_write,
     )
 
 
@@ -257,11 +258,30 @@ def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
     return {"course": view}
 
 
+def _patient_fields(request: Request, actor: Actor) -> tuple[forms.FormField, ...]:
+    """The patient form; with a site choice when the user may write at more than one site."""
+    from dataclasses import replace
+
+    with store_of(request).reader() as s:
+        codes = [x.code for x in sites.all_sites(s, active_only=True)]
+    writable = actor.sites_with("records.write")
+    choices = tuple(c for c in codes if writable is None or c in writable)
+    if len(choices) <= 1:
+        return forms.PATIENT
+    return (*forms.PATIENT[:1], replace(forms.SITE, choices=choices), *forms.PATIENT[1:])
+
+
 @router.get("/patients-new", response_class=HTMLResponse)
 def new_patient_form(request: Request, actor: ActorDep) -> Response:
     service.require_write(actor)
     return _form_page(
-        request, "patients", "/patients-new", {}, title="New patient", back="/patients"
+        request,
+        "patients",
+        "/patients-new",
+        {},
+        title="New patient",
+        back="/patients",
+        fields=_patient_fields(request, actor),
     )
 
 
@@ -280,6 +300,7 @@ async def new_patient(request: Request, actor: ActorDep) -> Response:
             data,
             title="New patient",
             back="/patients",
+            fields=_patient_fields(request, actor),
             errors=exc.errors,
             status=422,
             reason=reason,
@@ -670,10 +691,53 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: ActorDep) -> Response:
+    """Cohort figures and charts of the user's sites, with what they leave out and why."""
+    from psoreg.store import schedule
+    from psoreg.store.inclusion import analysed, exclusions
+    from psoreg.web import dashboard_charts as dc
+
+    codes = actor.site_codes
     with store_of(request).reader() as s:
-        table = dashboard_table(s)
-        n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
-    return render(request, "dashboard.html", stats=exports.dashboard_stats(table, n_patients))
+        table = dashboard_table(s, codes)
+        q = select(PatientRow.site, func.count()).where(analysed()).group_by(PatientRow.site)
+        if codes is not None:
+            q = q.where(PatientRow.site.in_(sorted(codes)))
+        per_site = dict(s.execute(q).all())
+        excluded = exclusions(s, codes)
+        open_queries = queries.unresolved_by_site(s, actor)
+        overdue: dict[str, int] = {}
+        for w in schedule.worklist(s, codes):
+            if w.schedule.status == "overdue":
+                overdue[w.patient.site] = overdue.get(w.patient.site, 0) + 1
+    stats = exports.dashboard_stats(table, sum(per_site.values()))
+    charts = {
+        "response": dc.response_by_drug(stats["by_drug"]),
+        "survival": dc.drug_survival(table) if not table.empty else "",
+        "sites": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(per_site.items())], "Patients by site"
+        ),
+        "queries": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(open_queries.items())], "Open queries by site"
+        ),
+        "overdue": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(overdue.items())], "Overdue courses by site"
+        ),
+    }
+    return render(
+        request,
+        "dashboard.html",
+        stats=stats,
+        charts=charts,
+        excluded=excluded,
+        open_queries=sum(open_queries.values()),
+        overdue=sum(overdue.values()),
+    )
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports_page(request: Request, actor: ActorDep) -> Response:
+    """The downloads, and what every one of them leaves out (consent, deletion)."""
+    return render(request, "exports.html", excluded=exports.excluded_of(request, actor))
 
 
 @router.get("/export/{name}")
