@@ -116,7 +116,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs the session cookie and keys the
     analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import admin, api, clinic, docs, fhir, pages, signals
+    from psoreg.web import admin, api, clinic, docs, fhir, imports, pages, signals
 
     settings = settings or WebSettings()
     from psoreg.store.audit import chain_key
@@ -146,6 +146,8 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(clinic.router)
+    app.include_router(imports.router)
+    app.include_router(imports.api_router)
     app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(fhir.router)
