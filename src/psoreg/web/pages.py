@@ -428,7 +428,6 @@ def _save_edit(
             elif table == "visits":
                 _visit_with_dose(s, actor, data, row.course_pk, reason, pk, version)
             else:
-                data.pop("dose_mg", None)
                 service.update(s, actor, table, pk, data, version, reason)
     except FieldError as exc:
         return _form_page(
