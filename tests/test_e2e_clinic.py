@@ -241,7 +241,8 @@ def test_a_clinician_sees_and_exports_only_their_site(browser, live_url, seeded_
     with store.session() as s:
         sites.add_site(s, "PEN", "Penang dermatology", "admin")
         add_user(s, "dr.pen", "penang-lotus-harbour-53", "clinician", by="admin", sites=["PEN"])
-        service.update(s, admin_actor, "patients", p05, {"site": "PEN"}, None, "moved")
+        version = service.get(s, "patients", p05).version
+        service.update(s, admin_actor, "patients", p05, {"site": "PEN"}, version, "moved")
     pen = Person(browser, live_url).login("dr.pen", "penang-lotus-harbour-53")
     pg = pen.page
     expect(pg.locator("#patient-table")).to_contain_text("Demo Patient P05")
@@ -311,7 +312,7 @@ def test_a_withdrawn_patient_leaves_analyses_and_exports(browser, live_url, seed
     assert "P02" not in set(courses["patient_id"]) and len(courses) == 4
     r = pg.request.get("/export/outcomes.csv")
     assert r.headers["x-psoreg-excluded"] == "consent withdrawn=1"
-    assert "C02" not in r.text and "C01" in r.text
+    assert "C02" not in r.text() and "C01" in r.text()
     assert [a.field for a in _audit(store, "consent", "patients", p02)] == [
         "consent_withdrawn_date"
     ]
@@ -412,7 +413,7 @@ def test_a_data_query_raised_answered_and_closed(browser, live_url, seeded_store
         steps = s.scalars(
             select(AuditRow.field).where(AuditRow.action == "query").order_by(AuditRow.id)
         ).all()
-    assert steps == ["raised", "answered", "closed"]
+    assert [x for x in steps if x != "assigned"] == ["raised", "answered", "closed"]
     monitor.close()
     clin.close()
 
@@ -473,7 +474,9 @@ def test_a_50_patient_workbook_imported_and_a_bad_one_refused(
     expect(pg.locator("#import-result")).to_contain_text("50 patients", timeout=60000)
     assert _count(seeded_store, PatientRow) == before + 50
     with seeded_store.session() as s:
-        [batch] = s.scalars(select(AuditRow).where(AuditRow.action == "import")).all()
+        batch = s.scalars(select(AuditRow).where(AuditRow.action == "import")).all()
+        assert len({b.record_id for b in batch}) == 1  # one audited batch
+        batch = batch[0]
         created = s.scalars(
             select(AuditRow.reason).where(AuditRow.action == "create").distinct()
         ).all()
@@ -496,7 +499,7 @@ def test_a_recorded_relapse_is_counted(browser, live_url, seeded_store) -> None:
     pg.goto(f"/patients/{_patient_of(seeded_store, 'C05')}")
     section = pg.locator(f"#course-{c05}")
     expect(section.locator('[data-flag="relapse"]')).to_be_visible()
-    expect(section.locator(".relapse-source")).to_have_text("recorded")
+    expect(section.locator(".relapse-source")).to_contain_text("recorded")
     # a new relapse recorded on a course that had none
     c04 = _pk(seeded_store, CourseRow, course_id="C04")
     pg.goto(f"/patients/{_patient_of(seeded_store, 'C04')}")
