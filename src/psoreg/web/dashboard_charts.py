@@ -66,7 +66,7 @@ def response_by_drug(by_drug: dict[str, dict]) -> str:
 
 def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcomes
     """Kaplan–Meier drug survival per drug, months on the time axis."""
-    w, h, left, right, top, bottom = 520, 260, 44, 110, 10, 36
+    w, h, left, right, top, bottom = 560, 260, 44, 150, 10, 36
     groups = []
     for drug, df in sorted(table.groupby("drug"), key=lambda kv: str(kv[0])):
         d = df.dropna(subset=["weeks_on_treatment"])
@@ -123,7 +123,7 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
             f'<polyline class="km" points="{path}" fill="none" stroke="{col}" stroke-width="2">'
             f"<title>{escape(drug)} (n={n})</title></polyline>"
             f'<rect x="{w - right + 8}" y="{top + 16 * i}" width="10" height="10" fill="{col}"/>'
-            f'<text x="{w - right + 22}" y="{top + 9 + 16 * i}">{escape(drug[:12])} ({n})</text>'
+            f'<text x="{w - right + 22}" y="{top + 9 + 16 * i}">{escape(drug[:14])} ({n})</text>'
         )
     return _svg(w, h, "Drug survival by drug (Kaplan–Meier)", body).replace(
         "<svg ", '<svg class="chart-survival" ', 1
