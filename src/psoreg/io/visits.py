@@ -44,6 +44,7 @@ PASI_COMPONENTS = tuple(f"{r}_{f}" for r in REGIONS for f in (*SIGNS, "area_perc
 COLUMNS: dict[str, dict[str, str]] = {
     "patients": {
         "patient": "pseudonymous patient id (required)",
+        "site": "the registry's site (centre) code, for --by site",
         "sex": "M, F, other or unknown",
         "birth_year": "year of birth",
         "age_years": "age at the first course (if no birth year)",
@@ -342,6 +343,7 @@ def _read_patients(r: RowReader) -> tuple[dict[str, Patient], dict[str, dt.date]
             history = history or kind
         data = {
             "patient_id": r.cell(row, rec, "patient", cells.text),
+            "site": r.cell(row, rec, "site", cells.text),
             "sex": r.cell(row, rec, "sex", cells.text),
             "birth_year": birth_year,
             "age_years": num["age_years"],

@@ -92,6 +92,7 @@ def raw_tables(
         else:
             _ids(s, actor, secret, course_ids, patient_ids, lenses)
         table = outcomes(s, sites=actor.site_codes) if "outcomes" in wanted else None
+        site_of = dict(s.execute(select(PatientRow.patient_id, PatientRow.site)).all())
     frames = {
         k: pd.DataFrame(v, columns=_columns(k, actor.identified))
         for k, v in out.items()
@@ -99,6 +100,7 @@ def raw_tables(
     }
     if table is not None:
         table = table.copy()
+        table.insert(2, "site", table["patient_id"].map(site_of))  # site in every export
         for col in FREE_TEXT["outcomes"]:
             if col in table and not actor.identified:
                 table[col] = [
