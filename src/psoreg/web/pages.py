@@ -570,8 +570,11 @@ def _visit_with_dose(
     every problem of both reported at once."""
     dose_mg = (data.pop("dose_mg", "") or "").strip()
     errors: dict[str, str] = {}
+    measured = any(str(v).strip() for k, v in data.items() if k != "date")
     try:
-        if pk is None:
+        if pk is None and dose_mg and not measured:
+            pass  # only the dose given that day: no empty visit
+        elif pk is None:
             service.create(s, actor, "visits", data, parent_pk=course_pk, reason=reason)
         else:
             service.update(s, actor, "visits", pk, data, version, reason)
