@@ -263,6 +263,8 @@ def test_a_clinician_sees_and_exports_only_their_site(browser, live_url, seeded_
     assert pg.request.get(f"/api/patients/{p05}", headers=auth).status == 200
     rows = pg.request.get("/api/export/visits", headers=auth).json()
     assert rows and {r["patient_id"] for r in rows} == {"P05"}
+    assert pg.request.get("/fhir/Patient/P01/$everything", headers=auth).status == 404
+    assert pg.request.get("/fhir/Patient/P05/$everything", headers=auth).status == 200
     r = pg.request.post(
         f"/api/patients/{p01}/courses",
         headers=auth,
