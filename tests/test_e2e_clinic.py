@@ -467,13 +467,13 @@ def test_a_50_patient_workbook_imported_and_a_bad_one_refused(
     clin.shot("import-refused")
     assert _count(seeded_store, PatientRow) == before
     pg.set_input_files("#f-files", str(_workbook(tmp_path / "cohort.xlsx", 50)))
-    pg.click("#check-import")
+    pg.click("#check-import", timeout=120000)  # 350 records validated and rolled back
     preview = pg.locator("#import-preview")
     expect(preview.locator('[data-table="patients"]')).to_have_text("50 patients")
     expect(preview.locator('[data-table="visits"]')).to_have_text("150 visits")
     assert _count(seeded_store, PatientRow) == before  # a preview keeps nothing
-    pg.click("#commit-import")
-    expect(pg.locator("#import-result")).to_contain_text("50 patients", timeout=60000)
+    pg.click("#commit-import", timeout=120000)
+    expect(pg.locator("#import-result")).to_contain_text("50 patients")
     assert _count(seeded_store, PatientRow) == before + 50
     with seeded_store.session() as s:
         batch = s.scalars(select(AuditRow).where(AuditRow.action == "import")).all()

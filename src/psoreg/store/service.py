@@ -391,26 +391,27 @@ def patient_pk_of(table: str, row: Any) -> int:
 
 
 def _ancestors_deleted(session: Session, table: str, row: Any) -> str | None:
-    """What hides a record whose parent (course, patient) was deleted, if any."""
+    """What hides a record whose parent (course, patient) was deleted, if any (one query)."""
     if table == "patients":
         return None
-    if table == "courses":
-        chain = [("patient", PatientRow, row.patient_pk)]
-    else:
-        course_pk = row.course_pk
-        patient_pk = session.scalar(
-            select(CourseRow.patient_pk)
-            .where(CourseRow.id == course_pk)
-            .execution_options(include_deleted=True)
-        )
-        chain = [("course", CourseRow, course_pk), ("patient", PatientRow, patient_pk)]
-    for name, model, pk in chain:
-        gone = session.scalar(
-            select(model.deleted_at).where(model.id == pk).execution_options(include_deleted=True)
-        )
-        if gone is not None:
-            return name
-    return None
+    include = {"include_deleted": True}
+    with session.no_autoflush:
+        if table == "courses":
+            gone = session.scalar(
+                select(PatientRow.deleted_at)
+                .where(PatientRow.id == row.patient_pk)
+                .execution_options(**include)
+            )
+            return "patient" if gone is not None else None
+        found = session.execute(
+            select(CourseRow.deleted_at, PatientRow.deleted_at)
+            .join(PatientRow, PatientRow.id == CourseRow.patient_pk)
+            .where(CourseRow.id == row.course_pk)
+            .execution_options(**include)
+        ).first()
+    if found is None:
+        return None
+    return "course" if found[0] is not None else "patient" if found[1] is not None else None
 
 
 def get(
@@ -426,9 +427,10 @@ def get(
     if table not in CLINICAL_TABLES:
         raise NotFound(f"no such record type {table}")
     model = CLINICAL_TABLES[table]
-    row = session.get(
-        model, pk, execution_options={"include_deleted": True} if include_deleted else {}
-    )
+    with session.no_autoflush:
+        row = session.get(
+            model, pk, execution_options={"include_deleted": True} if include_deleted else {}
+        )
     if row is None or (not include_deleted and row.deleted_at is not None):
         raise NotFound(f"no {table} record {pk}")
     if not include_deleted and _ancestors_deleted(session, table, row):
@@ -498,16 +500,17 @@ def _site(session: Session, actor: Actor, values: dict[str, Any], old: str | Non
     from psoreg.store.models import Site
 
     code = values.get("site")
-    if not code:
-        writable = actor.sites_with("records.write")
-        if writable is None:
-            active = session.scalars(select(Site.code).where(Site.active)).all()
-            writable = frozenset(active)
-        if len(writable) == 1:
-            values["site"] = code = next(iter(writable))
-        else:
-            raise FieldError({"site": "required: choose the patient's site"})
-    site = session.get(Site, code)
+    with session.no_autoflush:
+        if not code:
+            writable = actor.sites_with("records.write")
+            if writable is None:
+                active = session.scalars(select(Site.code).where(Site.active)).all()
+                writable = frozenset(active)
+            if len(writable) == 1:
+                values["site"] = code = next(iter(writable))
+            else:
+                raise FieldError({"site": "required: choose the patient's site"})
+        site = session.get(Site, code)
     if site is None or not actor.sees(code):
         raise FieldError({"site": f"{code} is not a site of this registry"})
     if code != old and not site.active:
