@@ -388,13 +388,16 @@ def edit_form(request: Request, table: str, pk: int, actor: ActorDep) -> Respons
         title=f"Edit {forms.TITLES[table]}",
         back=f"/patients/{patient_pk}",
         version=version,
+        fields=_patient_fields(request, actor) if table == "patients" else None,
     )
 
 
 @router.post("/edit/{table}/{pk}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 async def edit(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
     data, version, reason = await _posted(request)
-    return _save_edit(request, actor, table, pk, data, version, reason, f"/edit/{table}/{pk}")
+    fields = _patient_fields(request, actor) if table == "patients" else None
+    action = f"/edit/{table}/{pk}"
+    return _save_edit(request, actor, table, pk, data, version, reason, action, fields=fields)
 
 
 def _save_edit(
