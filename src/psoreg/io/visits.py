@@ -63,6 +63,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "phenotype_history": "a history such as 'pustular then plaque'",
         "name": "identifying; not read (the registry's identified export)",
         "hospital_number": "identifying; not read (the registry's identified export)",
+        **{
+            c: "consent, as the registry exports it; not read (withdrawn patients are never "
+            "exported)"
+            for c in ("consent_date", "consent_version", "consent_scope", "consent_withdrawn_date")
+        },
     },
     "courses": {
         "course": "course id, unique in the file (required)",
