@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/ukmmc-ustekinumab-case-series.csv
 
-.PHONY: run test bench bench-web bench-cli lint install clean deps
+.PHONY: run test bench bench-web bench-cli bench-signals lint install clean deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The main job: the case-series summary of the example, then the registry web application on
-# 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run.
+# 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run (the demo
+# accounts' random passwords are printed then, once; `psoreg users reset` sets new ones).
 run: $(STAMP)
 	$(BIN)/psoreg summarize $(EXAMPLE)
-	$(BIN)/psoreg serve --data data
+	$(BIN)/psoreg serve --data data --demo
 
 # Debian packages the tests need (chromium for the browser tests, PostgreSQL server binaries,
 # Java for Spark); each script is idempotent and installs only what is missing (needs root).
@@ -30,7 +31,7 @@ deps:
 test: $(STAMP) deps
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) bench-signals
 	$(BIN)/python benchmarks/run.py
 
 # Load test of the web application: 10,000 patients, 10 and 50 concurrent readers, 50 writers
@@ -41,6 +42,12 @@ bench-web: $(STAMP)
 # Start-up and end-to-end times of the commands (hyperfine, from Debian: scripts/deps/bench.sh).
 bench-cli: $(STAMP)
 	bash benchmarks/cli.sh
+
+# Disproportionality: MGPS on caers vs openEBGM, vigipy side by side, synthetic FAERS at full
+# scale (BENCH_SIGNALS_REPORTS, default 20,000,000; see benchmarks/signals.py).
+bench-signals: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/signals.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -47,7 +47,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PSOREG = str(Path(sys.executable).with_name("psoreg"))
-PASSWORD = "bench-password-123"
+PASSWORD = "Plaque-Pustule-Bench-2026!"  # passes the password policy (zxcvbn 4)
 
 
 # --- seeding -----------------------------------------------------------------------------------
@@ -58,6 +58,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
     import pyarrow.parquet as pq
     from sqlalchemy import insert
 
+    from psoreg.accounts.users import add_user
     from psoreg.store import open_store
     from psoreg.store.models import (
         CourseRow,
@@ -68,7 +69,6 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
     )
     from psoreg.store.outcome_table import refresh_stale
     from psoreg.synth import synthesize
-    from psoreg.web.users import add_user
 
     synth_dir = work / "synth"
     if not (synth_dir / "courses.parquet").exists():

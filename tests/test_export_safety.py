@@ -98,11 +98,11 @@ def test_neutralise_rules() -> None:
 @pytest.fixture
 def hostile_app(tmp_path: Path):
     """The demo registry (real app, real SQLite) with hostile text in every free-text field."""
+    from psoreg.accounts.users import add_user
     from psoreg.store.seed import seed_visit_cohort
     from psoreg.web import create_app
-    from psoreg.web.users import add_user
 
-    store = open_store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'registry.sqlite3'}", secret=TEST_SECRET)
     actor = service.Actor("tester", "admin")
     with store.session() as s:
         for role, pw in PASSWORDS.items():
@@ -291,11 +291,11 @@ def test_case_exports_are_formula_free_and_round_trip(tmp_path: Path) -> None:
 
 @pytest.fixture
 def demo_app(tmp_path: Path):
+    from psoreg.accounts.users import add_user
     from psoreg.store.seed import seed_visit_cohort
     from psoreg.web import create_app
-    from psoreg.web.users import add_user
 
-    store = open_store(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    store = open_store(f"sqlite:///{tmp_path / 'demo.sqlite3'}", secret=TEST_SECRET)
     with store.session() as s:
         for role, pw in PASSWORDS.items():
             add_user(s, role, pw, role, by="setup")

@@ -65,6 +65,7 @@ def _summary(path: Path, *extra: str) -> dict:
     doc = json.loads(res.stdout)
     doc.pop("input")
     doc.pop("reading")
+    doc.pop("comparisons", None)  # published figures are found beside the original file only
     return doc
 
 

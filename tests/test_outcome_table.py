@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from psoreg.outcomes.compiled import compiled, outcomes_version, to_pandas
-from psoreg.store import FieldError, open_store, seed, service
+from psoreg.store import FieldError, audit, open_store, seed, service
 from psoreg.store import outcome_table as ot
 from psoreg.store.models import CourseOutcomeRow, CourseRow, PatientRow, VisitRow
 
@@ -138,10 +138,14 @@ def test_seed_and_plain_orm_writes_refresh_too(store) -> None:
         seed.seed_visit_cohort(s)
     t = assert_current(store)
     assert set(t.index) == {"C01", "C02", "C03", "C04", "C05", "C06"}
-    # a write that does not go through the service layer is still seen
+    # a write that does not go through the service layer (plain ORM plus its own audit entry,
+    # which the audit trail requires) is still seen by the refresh
     with store.session() as s:
         course = s.scalar(select(CourseRow).where(CourseRow.course_id == "C03"))
-        s.add(VisitRow(course=course, date=course.start_date + dt.timedelta(days=400), pasi=70.0))
+        visit = VisitRow(course=course, date=course.start_date + dt.timedelta(days=400), pasi=70.0)
+        s.add(visit)
+        s.flush()
+        audit.record(s, username="script", action="create", table="visits", record_id=visit.id)
     assert bool(assert_current(store).loc["C03", "secondary_failure"])
 
 

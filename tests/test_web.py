@@ -161,7 +161,12 @@ def test_stop_before_start_is_refused(client, seeded_store) -> None:
     assert r.status_code == 422 and 'data-error-for="stop_date"' in r.text
 
 
-def test_conflicting_edit_shows_both_and_keeps_input(client, seeded_store) -> None:
+def test_conflicting_edit_shows_a_diff_and_a_second_save_never_overwrites(
+    client, seeded_store
+) -> None:
+    """Two clinicians open P01; the first saves 83 kg; the second's 90 kg gets a 409 with a
+    field-by-field diff (theirs, yours, who, when), and pressing Save again - on the conflict
+    page, or resending the stale form - keeps the colleague's 83 kg."""
     token = login(client, "clinician")
     pk = _pk(seeded_store, PatientRow, patient_id="P01")
     form = client.get(f"/edit/patients/{pk}").text
@@ -172,14 +177,31 @@ def test_conflicting_edit_shows_both_and_keeps_input(client, seeded_store) -> No
         follow_redirects=False,
     )
     assert first.status_code == 303
-    second = client.post(
-        f"/edit/patients/{pk}", data={"weight_kg": "90", "version": version, "csrf_token": token}
-    )
+    stale = {"weight_kg": "90", "ethnicity": "Malay", "version": version, "csrf_token": token}
+    second = client.post(f"/edit/patients/{pk}", data=stale)
     assert second.status_code == 409
-    assert "Someone else changed this" in second.text and 'value="90"' in second.text
-    assert "weight_kg: 83" in second.text
+    page = second.text
+    assert "Not saved: someone else changed this" in page
+    diff = page.split('id="conflict-diff"')[1].split("</table>")[0]
+    row = diff.split('data-field="weight_kg"')[1].split("</tr>")[0]
+    assert '<td class="yours">90</td>' in row and '<td class="theirs">83</td>' in row
+    assert "clinician," in row and "UTC" in row and 'data-value="90"' in row
+    # the form now holds the saved values and the current version
+    assert 'id="f-weight_kg" name="weight_kg" type="number" step="any" value="83"' in page
+    new_version = page.split('name="version" value="')[1].split('"')[0]
+    assert int(new_version) == int(version) + 1
+    # a double Save: the stale form again, then the conflict page's form unchanged
+    assert client.post(f"/edit/patients/{pk}", data=stale).status_code == 409
+    unchanged = {"weight_kg": "83", "version": new_version, "csrf_token": token}
+    assert client.post(f"/edit/patients/{pk}", data=unchanged).status_code in (200, 303)
     with seeded_store.session() as s:
         assert s.get(PatientRow, pk).weight_kg == 83
+    # re-applying one's value to the current version saves it
+    mine = {"weight_kg": "90", "version": new_version, "csrf_token": token}
+    r = client.post(f"/edit/patients/{pk}", data=mine, follow_redirects=False)
+    assert r.status_code == 303
+    with seeded_store.session() as s:
+        assert s.get(PatientRow, pk).weight_kg == 90
 
 
 def test_pasi_score_endpoint(client) -> None:
@@ -260,7 +282,7 @@ def test_dashboard(client) -> None:
     assert "5 patients" in page and "ustekinumab" in page
 
 
-def test_admin_adds_a_user(client) -> None:
+def test_admin_adds_a_user(client, seeded_store) -> None:
     token = login(client, "admin")
     r = client.post(
         "/admin/users",
@@ -271,13 +293,13 @@ def test_admin_adds_a_user(client) -> None:
         "/admin/users",
         data={
             "username": "nurse",
-            "password": "long-enough-pw",
+            "password": "violet-kettle-summit-63",
             "role": "clinician",
             "csrf_token": token,
         },
-        follow_redirects=False,
     )
-    assert r.status_code == 303
+    assert r.status_code == 200 and "Added nurse (clinician)" in r.text
+    assert 'id="new-password"' not in r.text  # a password typed by the admin is not shown
 
 
 def test_json_api(client, seeded_store) -> None:
@@ -316,7 +338,8 @@ def test_json_api(client, seeded_store) -> None:
         headers=h,
     )
     assert r.status_code == 409 and r.json()["current"]["weight_kg"] == 80
-    assert "/api/patients" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/openapi.json").status_code == 401
+    assert "/api/patients" in client.get("/openapi.json", headers=h).json()["paths"]
     tok = client.post("/api/token", json={"username": "analyst", "password": PASSWORDS["analyst"]})
     ha = {"Authorization": f"Bearer {tok.json()['token']}"}
     assert (

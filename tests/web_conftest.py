@@ -20,12 +20,16 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from psoreg.store.db import Store, make_engine, migrate, open_store
+
+#: the site secret of the tests' stores and apps (keys the audit chain, pseudonyms, cookies)
+TEST_SECRET = "test-secret-not-for-production-0123456789"
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -59,7 +63,7 @@ class PgServer:
         with self.admin.connect() as c:
             c.execute(text("CREATE DATABASE psoreg_template"))
         engine = make_engine(self.url("psoreg_template"))
-        migrate(engine)
+        migrate(engine, secret=TEST_SECRET)
         engine.dispose()
 
     def url(self, db: str) -> str:
@@ -104,10 +108,10 @@ def pg_server() -> Iterator[PgServer]:
 
 def _seed(url: str) -> None:
     """The demo cohort (with its stored outcomes) and one account per role."""
+    from psoreg.accounts.users import add_user
     from psoreg.store.seed import seed_visit_cohort
-    from psoreg.web.users import add_user
 
-    store = open_store(url, upgrade=False)
+    store = open_store(url, upgrade=False, secret=TEST_SECRET)
     try:
         with store.session() as s:
             for role, pw in PASSWORDS.items():
@@ -123,7 +127,7 @@ def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     folder = tmp_path_factory.mktemp("sqlite-templates")
     empty, seeded = folder / "empty.sqlite3", folder / "seeded.sqlite3"
     engine = make_engine(f"sqlite:///{empty}")
-    migrate(engine)
+    migrate(engine, secret=TEST_SECRET)
     engine.dispose()  # the last connection closes: WAL checkpointed into the file
     shutil.copyfile(empty, seeded)
     _seed(f"sqlite:///{seeded}")
@@ -152,7 +156,7 @@ def store_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> s
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url, upgrade=False)
+    s = open_store(store_url, upgrade=False, secret=TEST_SECRET)
     try:
         yield s
     finally:
@@ -161,18 +165,34 @@ def store(store_url: str) -> Iterator[Store]:
 
 # --- web -------------------------------------------------------------------------------------
 
-PASSWORDS = {"admin": "admin-pw-123", "clinician": "clinician-pw-123", "analyst": "analyst-pw-123"}
-TEST_SECRET = "test-secret-not-for-production-0123456789"
+PASSWORDS = {
+    "admin": "quartz-heron-lantern-91",
+    "clinician": "maple-orbit-tundra-47",
+    "analyst": "cobalt-fennel-harbor-28",
+}
 
 
 @pytest.fixture
 def seeded_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Store]:
     """A fresh store with the demo cohort and one account per role (from the template)."""
-    s = open_store(_fresh_url(request, backend, tmp_path, "seeded"), upgrade=False)
+    s = open_store(
+        _fresh_url(request, backend, tmp_path, "seeded"), upgrade=False, secret=TEST_SECRET
+    )
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def accounts_store(store: Store) -> Store:
+    """The store with one account per role and no patients (for the security tests)."""
+    from psoreg.accounts.users import add_user
+
+    with store.session() as s:
+        for role, pw in PASSWORDS.items():
+            add_user(s, role, pw, role, by="setup")
+    return store
 
 
 @pytest.fixture
@@ -200,3 +220,43 @@ def login(client, role: str) -> str:
     )
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/patients").text)
+
+
+# --- live servers and the browser ------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """``app`` served by uvicorn as ``psoreg serve`` configures it, on a free port of
+    127.0.0.1, in a thread; yields its base URL and stops it afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from psoreg.web.run import server_config
+
+    server = uvicorn.Server(server_config(app, "127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

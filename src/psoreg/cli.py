@@ -198,16 +198,21 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
+    from psoreg.accounts.cli import audit_app, users_app
     from psoreg.cases.cli import cases_app
     from psoreg.interop.fhir.cli import fhir_app
     from psoreg.interop.redcap.cli import redcap_app
+    from psoreg.signals.cli import signals_app
     from psoreg.synth_cli import synth_command
 
     app.command("synth")(synth_command)
 
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
+    app.add_typer(users_app, name="users", help="Accounts: add, deactivate, reset, role, list.")
+    app.add_typer(audit_app, name="audit", help="The audit trail: verify its hash chain.")
     app.add_typer(redcap_app, name="redcap", help="REDCap projects: dictionary, records both ways.")
     app.add_typer(fhir_app, name="fhir", help="HL7 FHIR R4 Bundles out and in.")
+    app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
 
 _register_subcommands()
@@ -579,13 +584,46 @@ def serve(
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option(help="Data folder (default $PSOREG_DATA_DIR or ~/.local/share/psoreg)."),
+        typer.Option(
+            help="Data folder holding secret.key (and the SQLite database) "
+            "(default $PSOREG_DATA_DIR or ~/.local/share/psoreg)."
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     demo: Annotated[
-        bool, typer.Option(help="Seed demo data and accounts into an empty database.")
-    ] = True,
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="Into an empty database, load the demo patients and create demo accounts "
+            "with random passwords (printed once). Never on a real site.",
+        ),
+    ] = False,
+    https: Annotated[
+        bool,
+        typer.Option(
+            "--https",
+            help="Users reach the site over HTTPS (here with --ssl-certfile, or through a TLS "
+            "proxy): Secure cookies and HSTS on every response.",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated addresses or networks of reverse proxies whose "
+            "X-Forwarded-For/-Proto are believed (default: none; never '*' on an open network)."
+        ),
+    ] = "",
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this certificate.")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's private key.")] = None,
+    session_hours: Annotated[
+        float, typer.Option(help="A login lasts at most this long (hours).")
+    ] = 12,
+    idle_minutes: Annotated[
+        float, typer.Option(help="A login ends after this long without use (minutes).")
+    ] = 30,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -594,14 +632,52 @@ def serve(
     ] = None,
 ) -> None:
     """Run the registry web application (see docs/web.md)."""
+    from psoreg.accounts.sessions import Settings
+    from psoreg.web.app import WebSettings
     from psoreg.web.run import build, run_server
 
-    started = build(db, data, demo)
-    out.print(f"psoreg registry at [bold]http://{host}:{port}/[/bold]  (database: {started.url})")
+    proxies = tuple(x.strip() for x in forwarded_allow_ips.split(",") if x.strip())
+    settings = WebSettings(
+        https=https or ssl_certfile is not None,
+        forwarded_allow_ips=proxies,
+        sessions=Settings(hours=session_hours, idle_minutes=idle_minutes),
+    )
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        started = build(db, data, demo, settings)
+    except (SQLAlchemyError, RuntimeError) as exc:
+        from psoreg.store.db import locate, masked
+
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"[red]cannot open {masked(locate(db, data)[0])}: {first}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    scheme = "https" if ssl_certfile else "http"
+    out.print(
+        f"psoreg registry at [bold]{scheme}://{host}:{port}/[/bold]  (database: {started.url})",
+        highlight=False,
+    )
     if started.seeded:
         out.print(f"Seeded {started.seeded} demo patients from examples/visit-cohort.")
-    for name, pw, role in started.demo_users:
-        out.print(f"Log in as [bold]{name}[/bold] / {pw}  ({role})")
-    if not started.demo_users:
-        out.print("Log in with your account.")
-    run_server(started, host, port, workers)
+    if started.demo_users:
+        out.print("Demo accounts (passwords shown this once; reset with psoreg users reset):")
+        for name, pw, role in started.demo_users:
+            out.print(f"  [bold]{name}[/bold] / {pw}  ({role})", highlight=False)
+    elif not started.has_users:
+        where = f"--db '{started.url}'" if db else f"--data {started.folder}"
+        out.print(
+            "No accounts yet: create the first administrator with\n"
+            f"  psoreg users add NAME --role admin {where}",
+            highlight=False,
+        )
+    elif demo:
+        out.print(
+            "Demo accounts exist already (their passwords were shown when they were created); "
+            f"psoreg users reset admin --data {started.folder} sets a new one."
+        )
+    ssl = (
+        {"ssl_certfile": str(ssl_certfile), "ssl_keyfile": str(ssl_keyfile)} if ssl_certfile else {}
+    )
+    if started.refreshed:
+        out.print(f"Recomputed the stored outcomes of {started.refreshed} patient(s).")
+    run_server(started, host, port, workers, settings, **ssl)

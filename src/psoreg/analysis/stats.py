@@ -67,7 +67,9 @@ class Count:
         """Wilson score interval for k/n (Wilson 1927; scipy.stats.binomtest), as proportions."""
         if not self.n:
             return None
-        ci = sps.binomtest(self.k, self.n).proportion_ci(confidence_level=level, method="wilson")
+        from scipy.stats import binomtest  # imported on use: scipy.stats is slow to import
+
+        ci = binomtest(self.k, self.n).proportion_ci(confidence_level=level, method="wilson")
         return float(ci.low), float(ci.high)
 
     def ci_text(self, level: float = 0.95) -> str:

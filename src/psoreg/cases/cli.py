@@ -54,6 +54,26 @@ MorphOpt = Annotated[
     str | None, typer.Option("--morphology", help="Match this morphology, e.g. pustular.")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file, not stdout.")]
+FaersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--faers",
+        help="An ingested FAERS store (psoreg signals ingest): add the case's "
+        "drug x event disproportionality.",
+    ),
+]
+
+
+def _population(case: CaseRecord, store: Path) -> Any:
+    """The case's drugs x event on the FAERS store (psoreg.signals)."""
+    from psoreg.signals.casecompare import case_population
+
+    return case_population(
+        [d.drug for d in case.suspect_drugs],
+        [m.value for m in case.morphology],
+        bool(case.event_psoriatic_arthritis),
+        store,
+    )
 
 
 def _message(exc: BaseException) -> str:
@@ -139,6 +159,7 @@ def compare_cmd(
     library: LibraryOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="text, csv, md, html or json.")] = "text",
     out: OutOpt = None,
+    faers: FaersOpt = None,
 ) -> None:
     """Put CASE beside the published cases with the same drug, class or morphology."""
     from psoreg.cases.compare import compare as compare_case
@@ -148,7 +169,22 @@ def compare_cmd(
     cases = _library(library)
     target = _resolve_case(case, cases)
     comparison = compare_case(target, cases, drug, drug_class, morphology)
-    _emit(render_comparison(comparison, fmt), out)
+    text = render_comparison(comparison, fmt)
+    if faers is not None:
+        from psoreg.signals.casecompare import render_population
+
+        block = render_population(_population(target, faers), fmt)
+        if fmt == "json":
+            doc = json.loads(text)
+            doc.update(json.loads(block))
+            text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        elif fmt == "html":
+            text = text.replace("</body>", block + "</body>")
+        elif fmt == "csv":
+            text = text + "\n" + block
+        else:
+            text = text + block
+    _emit(text, out)
 
 
 _LIST_COLUMNS = ["case_id", "study", "drugs", "age_sex", "time_to_onset", "morphology", "origin"]
@@ -257,10 +293,12 @@ def draft_cmd(
     ],  # fmt: skip
     library: LibraryOpt = None,
     out: OutOpt = None,
+    faers: FaersOpt = None,
 ) -> None:
     """Write a Markdown case-report draft of CASE under the CARE checklist headings."""
     from psoreg.cases.draft import draft_case_report
 
     cases = _library(library)
     target = _resolve_case(case, cases)
-    _emit(draft_case_report(target, cases), out)
+    extra = [_population(target, faers).sentence()] if faers is not None else []
+    _emit(draft_case_report(target, cases, extra_discussion=extra), out)

@@ -334,7 +334,9 @@ def _follow_up(case: CaseRecord) -> list[str]:
     ]
 
 
-def _discussion(case: CaseRecord, library: Iterable[CaseRecord] | None) -> list[str]:
+def _discussion(
+    case: CaseRecord, library: Iterable[CaseRecord] | None, extra: Iterable[str] = ()
+) -> list[str]:
     out = []
     if library is not None:
         comp = compare(case, library)
@@ -351,6 +353,9 @@ def _discussion(case: CaseRecord, library: Iterable[CaseRecord] | None) -> list[
             out.append(f"The psoreg literature library holds no other case with the "
                        f"{comp.criterion.describe()}.")  # fmt: skip
         out.append("")
+    for sentence in extra:
+        if sentence:
+            out += [sentence, ""]
     out.append(todo("comparison with the literature, possible mechanisms, strengths and "
                     "limitations, and the main lesson"))  # fmt: skip
     return out
@@ -372,11 +377,16 @@ def _source(case: CaseRecord) -> list[str]:
     return out
 
 
-def draft_case_report(case: CaseRecord, library: Iterable[CaseRecord] | None = None) -> str:
+def draft_case_report(
+    case: CaseRecord,
+    library: Iterable[CaseRecord] | None = None,
+    extra_discussion: Iterable[str] = (),
+) -> str:
     """A Markdown case-report draft of ``case`` under the CARE headings.
 
     With ``library``, the discussion opens with how the case compares with the published cases
-    of the same drug.
+    of the same drug; ``extra_discussion`` sentences follow (e.g. the FAERS disproportionality
+    of the case's drug and event, :mod:`psoreg.signals.casecompare`).
     """
     sections = {
         "Title": [_title(case)],
@@ -402,7 +412,7 @@ def draft_case_report(case: CaseRecord, library: Iterable[CaseRecord] | None = N
         "Diagnostic assessment": _diagnostic(case),
         "Therapeutic intervention": _therapeutic(case),
         "Follow-up and outcomes": _follow_up(case),
-        "Discussion": _discussion(case, library),
+        "Discussion": _discussion(case, library, extra_discussion),
         "Patient perspective": [todo("the patient's own account, if they wish to give one")],
         "Informed consent": [
             todo("written informed consent for publication obtained from the patient (date)")

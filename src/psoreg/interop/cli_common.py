@@ -26,9 +26,10 @@ DataOpt = Annotated[
 
 def open_registry(db: str | None, data: Path | None) -> Any:
     from psoreg.store import open_store
-    from psoreg.store.db import data_dir, default_url
+    from psoreg.store.db import locate, site_secret
 
-    return open_store(db or default_url(data or data_dir()))
+    url, folder = locate(db, data)  # the data folder holds secret.key, which keys the audit chain
+    return open_store(url, secret=site_secret(folder))
 
 
 def cli_actor() -> Any:

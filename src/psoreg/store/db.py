@@ -15,12 +15,16 @@ Concurrent writers on SQLite never see ``database is locked``:
   busy timeout (:data:`BUSY_TIMEOUT_MS`);
 * :meth:`Store.write` retries a unit of work that still meets a lock, a deadlock or a
   serialisation failure (PostgreSQL), with exponential backoff.
+
+The site secret (``secret.key`` in the data folder) keys the audit chain, so every process that
+writes to one database must be given the same secret (or data folder).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
-from psoreg.store.audit import install_append_only_guard
+from psoreg.store import audit
 from psoreg.store.outcome_table import install_refresh
 
 T = TypeVar("T")
@@ -59,6 +63,54 @@ def default_url(folder: Path | None = None) -> str:
     folder = folder or data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'registry.sqlite3'}"
+
+
+def site_secret(folder: Path) -> str:
+    """The secret in ``folder/secret.key``, created on first run (keep it with the data).
+
+    It signs session cookies, keys the analysts' pseudonyms and date shifts, and keys the audit
+    chain: back it up with the database and never share it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def read_secret(folder: Path) -> str:
+    """The existing ``folder/secret.key`` (never created: for checking, not for a new site)."""
+    path = folder / "secret.key"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no secret.key in {folder}: give the data folder of this site with --data"
+        )
+    return path.read_text().strip()
+
+
+def folder_of(url: str) -> Path:
+    """The data folder that goes with ``url``: a SQLite file's own folder, else
+    :func:`data_dir`."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        return Path(u.database).resolve().parent
+    return data_dir()
+
+
+def locate(db: str | None, data: Path | None) -> tuple[str, Path]:
+    """The database URL and data folder of ``--db``/``--data`` (the folder holds
+    ``secret.key``; for SQLite without ``--db`` also ``registry.sqlite3``)."""
+    if db:
+        return db, data or folder_of(db)
+    folder = data or data_dir()
+    return default_url(folder), folder
+
+
+def masked(url: str) -> str:
+    """``url`` with its password replaced by ``***``, safe to print or log."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -100,8 +152,9 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with Alembic."""
+def migrate(engine: Engine, revision: str = "head", secret: str | None = None) -> None:
+    """Bring the schema to ``revision`` with Alembic (``secret`` chains existing audit entries
+    when upgrading a database that has some)."""
     from alembic import command
     from alembic.config import Config
 
@@ -109,6 +162,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["audit_secret"] = secret
         command.upgrade(cfg, revision)
 
 
@@ -192,21 +246,30 @@ class Store:
 
 
 def open_store(
-    url: str | None = None, *, upgrade: bool = True, options: OutcomeOptions | None = None
+    url: str | None = None,
+    *,
+    upgrade: bool = True,
+    secret: str | None = None,
+    options: OutcomeOptions | None = None,
 ) -> Store:
     """Open (and by default migrate) the database at ``url`` (default: :func:`default_url`).
 
-    ``options`` are the outcome definitions whose results the store keeps materialised
-    (default: :class:`~psoreg.outcomes.OutcomeOptions` defaults).
+    ``secret`` keys the audit chain; by default it is the ``secret.key`` of the data folder
+    that goes with the URL (:func:`folder_of`). ``options`` are the outcome definitions whose
+    results the store keeps materialised (default: :class:`~psoreg.outcomes.OutcomeOptions`
+    defaults).
     """
-    engine = make_engine(url or default_url())
+    url = url or default_url()
+    secret = secret or site_secret(folder_of(url))
+    engine = make_engine(url)
     if upgrade:
-        migrate(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    install_append_only_guard(factory)
+        migrate(engine, secret=secret)
+    info = {"audit_key": audit.chain_key(secret)}
+    factory = sessionmaker(engine, expire_on_commit=False, info=info)
+    audit.install(factory)
     install_refresh(factory, options)
     read_bind = engine.execution_options(psoreg_begin="DEFERRED")
-    readers = sessionmaker(read_bind, expire_on_commit=False)
-    install_append_only_guard(readers)
+    readers = sessionmaker(read_bind, expire_on_commit=False, info=dict(info))
+    audit.install(readers)
     install_refresh(readers, options)
     return Store(engine=engine, sessions=factory, readers=readers, options=options)

@@ -1,5 +1,7 @@
 """De-identification for analysts: pseudonymous ids and dates shifted consistently per patient.
 
+Free text is scrubbed for analysts by :func:`scrub` (the rule is stated above it).
+
 The pseudonym and the shift are keyed HMACs of the registry's patient id with the site's
 secret, so they are stable across pages and exports but cannot be reversed without the secret.
 Every date of one patient moves by the same number of days (between 30 and 365, either way),
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 
 
 def _digest(secret: str, patient_id: str, purpose: str) -> bytes:
@@ -34,3 +37,136 @@ def shift(secret: str, patient_id: str, d: dt.date | None) -> dt.date | None:
     if d is None:
         return None
     return d + dt.timedelta(days=shift_days(secret, patient_id))
+
+
+# --- free text -------------------------------------------------------------------------------
+#
+# The rule (docs/web.md, "De-identification"): analysts get every free-text field scrubbed -
+# dates are shifted by the patient's own shift (as the record dates are) and written
+# YYYY-MM-DD (a month and year stay a month and year); e-mail addresses, phone numbers,
+# hospital/record/identity numbers (a labelled number such as "MRN 123456", a Malaysian
+# identity card number, any run of 6 or more digits) and the patient's own name and hospital
+# number are masked. Names of other people and places cannot be recognised reliably and are
+# not masked: the forms ask clinicians not to enter them. Written by hand because no
+# maintained library on PyPI does date shifting with a per-patient key.
+
+#: the free-text columns of each table, scrubbed for analysts
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "patients": ("ethnicity", "comorbidities", "prior_systemics", "phenotype_history"),
+    "courses": ("regimen", "next_treatment"),
+    "events": ("sites", "management", "description"),
+    "relapses": ("treatment",),
+    "outcomes": ("regimen", "next_treatment"),
+}
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
+_ORD = r"(?:st|nd|rd|th)?"
+_ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
+_DMY = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})\b")
+_D_MON_Y = re.compile(rf"\b(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})\b", re.I)
+_MON_D_Y = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD},?\s+(\d{{4}})\b", re.I)
+_MON_Y = re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LABELLED_ID = re.compile(
+    r"\b(?:mrn|rn|hn|nhs|nric|ic|hospital\s*(?:no|number)|record\s*(?:no|number)|"
+    r"patient\s*(?:no|number|id))\b\.?\s*[:#]?\s*[A-Za-z0-9][A-Za-z0-9/-]{2,}",
+    re.I,
+)
+_MY_IC = re.compile(r"\b\d{6}-\d{2}-\d{4}\b")
+_LONG_NUMBER = re.compile(r"\b[A-Za-z]{0,3}\d{6,}[A-Za-z]?\b")
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?\(?\d[\d ().-]{5,18}\d(?!\w)")
+_TOKEN = "\x00{}\x00"
+
+
+def _year(y: str) -> int:
+    n = int(y)
+    if len(y) == 2:
+        n += 2000 if n <= dt.date.today().year % 100 else 1900
+    return n
+
+
+def scrub(
+    secret: str, patient_id: str, text: str | None, private: tuple[str, ...] = ()
+) -> str | None:
+    """``text`` as an analyst may see it (the rule above); ``private`` are the patient's own
+    name and hospital number."""
+    if not text:
+        return text
+    days = dt.timedelta(days=shift_days(secret, patient_id))
+    dates: list[str] = []
+
+    def keep(value: str) -> str:
+        dates.append(value)
+        return _TOKEN.format(len(dates) - 1)
+
+    def day(y: int, m: int, d: int) -> str:
+        try:
+            return keep((dt.date(y, m, d) + days).isoformat())
+        except ValueError:
+            return "[date]"
+
+    out = _EMAIL.sub("[email]", text)
+    out = _ISO.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), out)
+
+    def dmy(m: re.Match[str]) -> str:
+        d, mo, y = int(m[1]), int(m[2]), _year(m[3])
+        if mo > 12 and d <= 12:  # month first after all (12/31/2024)
+            d, mo = mo, d
+        return day(y, mo, d)
+
+    out = _DMY.sub(dmy, out)
+    out = _D_MON_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])), out)
+    out = _MON_D_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])), out)
+
+    def month_year(m: re.Match[str]) -> str:
+        shifted = dt.date(int(m[2]), _MONTHS[m[1].lower()], 15) + days
+        return keep(shifted.strftime("%b %Y"))
+
+    out = _MON_Y.sub(month_year, out)
+    out = _LABELLED_ID.sub("[id]", out)
+    out = _MY_IC.sub("[id]", out)
+    out = _PHONE.sub(_phone, out)
+    out = _LONG_NUMBER.sub("[id]", out)
+    for word in _private_words(private):
+        out = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", "[name]", out, flags=re.I)
+    return re.sub("\x00(\\d+)\x00", lambda m: dates[int(m[1])], out)
+
+
+def _phone(m: re.Match[str]) -> str:
+    groups = re.findall(r"\d+", m[0])
+    digits = sum(map(len, groups))
+    if 8 <= digits <= 15 and len(groups) <= 5 and max(map(len, groups)) >= 3:
+        return "[phone]"
+    return m[0]
+
+
+def _private_words(private: tuple[str, ...]) -> list[str]:
+    """The patient's hospital number and the words of their name (3 letters or more)."""
+    words = []
+    for value in private:
+        if not value:
+            continue
+        words.append(value.strip())
+        words += [w for w in re.split(r"[\s,.'-]+", value) if len(w) >= 3 and not w.isdigit()]
+    return sorted({w for w in words if w}, key=len, reverse=True)

@@ -100,13 +100,16 @@ def build_cohort(
         patients.append(patient_row(_patient(prow)))
         for crow in prow.courses:
             courses.append(course_row(_course(crow)))
-            for vis in crow.visits:
-                if vis.pasi is not None:
+            for vis in crow.visits:  # every scored visit: a DLQI-only one sets baseline DLQI
+                if any(x is not None for x in (vis.pasi, vis.bsa, vis.dlqi, vis.pga)):
                     visits.append(
                         {
                             "course_id": crow.course_id,
                             "week": weeks_between(crow.start_date, vis.date),
                             "pasi": vis.pasi,
+                            "bsa": vis.bsa,
+                            "dlqi": vis.dlqi,
+                            "pga": vis.pga,
                         }
                     )
             for ev in crow.events:

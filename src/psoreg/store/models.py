@@ -21,10 +21,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -57,16 +59,72 @@ class Versioned:
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_username_ci", text("lower(username)"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # admin | clinician | analyst
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuthSession(Base):
+    """A browser session held on the server: the cookie carries only a random id whose SHA-256
+    is stored here, so logging out, a password change, deactivation or an administrator revokes
+    it at once, in every worker process, and it does not survive a revocation after a restart."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token of the JSON API: scoped, expiring, revocable; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated: read write export
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Base):
+    """One login attempt (web page or API), counted by the persistent limiter."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_username_at", "username", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))  # as typed, lower case
+    address: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))  # html | api
+    outcome: Mapped[str] = mapped_column(String(8))  # pending | failure | success | blocked
 
 
 class PatientRow(Versioned, Base):
     __tablename__ = "patients"
+    __table_args__ = (Index("uq_patients_patient_id_ci", text("upper(patient_id)"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
@@ -93,6 +151,7 @@ class PatientRow(Versioned, Base):
 
 class CourseRow(Versioned, Base):
     __tablename__ = "courses"
+    __table_args__ = (Index("uq_courses_course_id_ci", text("upper(course_id)"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(String(64), unique=True)
     patient_pk: Mapped[int] = mapped_column(
@@ -177,10 +236,15 @@ class RelapseRow(Versioned, Base):
 
 
 class AuditRow(Base):
-    """One append-only audit entry: who changed which field of which record, when and why."""
+    """One append-only audit entry: who changed which field of which record, when and why.
+
+    ``row_hash`` is a keyed hash (HMAC-SHA256 with a key derived from the site secret) of the
+    entry and of ``prev_hash``, the previous entry's hash, so the entries form a chain that
+    ``psoreg audit verify`` checks (:mod:`psoreg.store.audit`).
+    """
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     username: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))  # create | update | delete | login ...
@@ -190,6 +254,24 @@ class AuditRow(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    #: the record's version after the change (conflict pages show who changed what since)
+    record_version: Mapped[int | None] = mapped_column(Integer)
+    #: client address of logins and exports
+    address: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The end of the audit chain (one row): the last entry's id and hash, updated with every
+    append under a row lock so that concurrent writers chain one after another."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC of a fixed text with the chain key: tells a wrong secret.key from tampering
+    key_check: Mapped[str | None] = mapped_column(String(64))
 
 
 class CourseOutcomeRow(Base):

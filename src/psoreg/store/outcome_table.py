@@ -36,6 +36,7 @@ from psoreg.store.models import (
     RelapseRow,
     VisitRow,
 )
+from psoreg.store.savepoints import forget_at_end
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -114,17 +115,12 @@ def _refresh_before_commit(session: Session) -> None:
         refresh_patients(session, sorted(patients))
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(TOUCHED, None)
-    session.info.pop(TOUCHED_COURSES, None)
-
-
 def install_refresh(factory: sessionmaker[Session], options: OutcomeOptions | None = None) -> None:
     """Make every session of ``factory`` refresh the outcomes of what it wrote, before commit."""
     factory.kw.setdefault("info", {})[OPTIONS] = options or OutcomeOptions()
     event.listen(factory, "after_flush", _collect)
     event.listen(factory, "before_commit", _refresh_before_commit)
-    event.listen(factory, "after_rollback", _forget)
+    forget_at_end(factory, (TOUCHED, TOUCHED_COURSES))
 
 
 # --- computing and writing -------------------------------------------------------------------

@@ -7,6 +7,8 @@ module only attaches the field name, as a :class:`~psoreg.store.errors.FieldErro
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,54 @@ number: Parser = _named(cells.number)
 integer: Parser = _named(cells.integer)
 boolean: Parser = _named(cells.boolean)
 date: Callable[[str, Any], dt.date | None] = _named(cells.date)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
+ID_PATTERN = re.compile(r"^[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?$")
+
+
+def limited_text(max_length: int, *, multiline: bool = False) -> Parser:
+    """A text parser that refuses more than ``max_length`` characters and control characters
+    (line breaks only where ``multiline``)."""
+    control = _CONTROL if multiline else _CONTROL_LINE
+
+    def parse(field: str, value: Any) -> str | None:
+        out = text(field, value)
+        if out is None:
+            return None
+        out = unicodedata.normalize("NFC", out.replace("\r\n", "\n"))
+        if len(out) > max_length:
+            raise FieldError({field: f"{len(out)} characters; at most {max_length} allowed"})
+        if control.search(out):
+            what = "control characters" if multiline else "line breaks or control characters"
+            raise FieldError({field: f"{what} are not allowed"})
+        return out
+
+    return parse
+
+
+def identifier(max_length: int) -> Parser:
+    """A registry id: letters, digits, '.', '-' and '_', starting and ending with a letter or
+    digit, at most ``max_length`` characters; normalised to upper case so that ``eval01`` and
+    ``EVAL01`` are one id."""
+
+    def parse(field: str, value: Any) -> str | None:
+        out = text(field, value)
+        if out is None:
+            return None
+        out = unicodedata.normalize("NFKC", out).upper()
+        if len(out) > max_length:
+            raise FieldError({field: f"{len(out)} characters; at most {max_length} allowed"})
+        if not ID_PATTERN.match(out):
+            raise FieldError(
+                {
+                    field: f"got {value!r}; use letters A-Z, digits and . - _ "
+                    "(starting and ending with a letter or digit)"
+                }
+            )
+        return out
+
+    return parse
 
 
 def parse_fields(spec: dict[str, Parser], data: dict[str, Any], *, partial: bool) -> dict:

@@ -4,16 +4,27 @@ Every function takes the acting :class:`Actor`; analysts may not write (:class:`
 Input is a mapping of field → value (form strings or JSON values); every problem is reported at
 once as a :class:`FieldError` naming the fields, and nothing is saved. An update carries the
 ``version`` the user read: if the record has changed since, :class:`Conflict` is raised with the
-record as now saved, so the caller can show both and nothing is lost.
+record as now saved and who changed which field since, so the caller can show both and nothing
+is lost.
+
+**One validation path.** A create and an update both go through :func:`_validate`: the record's
+own checks (:mod:`psoreg.store.validate`) against its parent, and then every record under it
+checked again against the record's new values - so a course start moved after its first dose,
+a birth date moved after a visit, or a stop removed from a course with a relapse is refused
+exactly as creating the dose, visit or relapse in that state would be.
+
+Ids (``patient_id``, ``course_id``) are normalised to upper case and unique whatever the case;
+every text field has a length limit (the column's) and refuses control characters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, Text, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,24 +44,39 @@ from psoreg.store.models import (
 )
 
 ROLES = ("admin", "clinician", "analyst")
-WRITE_ROLES = frozenset({"admin", "clinician"})
+#: what each role may do; a new role or permission is one line here (roles are checked
+#: through :meth:`Actor.can`, never by comparing role names elsewhere)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"records.write", "records.identified", "users.manage", "audit.read"}),
+    "clinician": frozenset({"records.write", "records.identified"}),
+    "analyst": frozenset(),
+}
+WRITE_ROLES = frozenset(r for r, perms in PERMISSIONS.items() if "records.write" in perms)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: the audit trail's "who", and what the role allows."""
+    """Who is acting: the audit trail's "who" (and from where), and what the role allows."""
 
     username: str
     role: str
+    address: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
 
     @property
     def can_write(self) -> bool:
-        return self.role in WRITE_ROLES
+        return self.can("records.write")
 
     @property
     def identified(self) -> bool:
         """May see names, exact dates and registry ids (not analysts)."""
-        return self.role in WRITE_ROLES
+        return self.can("records.identified")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.can("users.manage")
 
 
 def require_write(actor: Actor) -> None:
@@ -58,34 +84,51 @@ def require_write(actor: Actor) -> None:
         raise Forbidden(f"role {actor.role!r} may not change records")
 
 
+#: the longest patient id (a course id adds "-C" and a number to it)
+PATIENT_ID_LENGTH = 32
+COURSE_ID_LENGTH = 48
+#: the longest free text of a ``Text`` column (event descriptions) and of a reason
+LONG_TEXT = 4000
+REASON_LENGTH = 500
+
+
+def _text(table: str, column: str) -> p.Parser:
+    """The text parser of a column: its length limit, line breaks only in long text."""
+    col_type = CLINICAL_TABLES[table].__table__.c[column].type
+    if isinstance(col_type, Text):
+        return p.limited_text(LONG_TEXT, multiline=True)
+    assert isinstance(col_type, String) and col_type.length
+    return p.limited_text(col_type.length)
+
+
 PATIENT_FIELDS: dict[str, p.Parser] = {
-    "patient_id": p.text,
-    "name": p.text,
-    "hospital_number": p.text,
+    "patient_id": p.identifier(PATIENT_ID_LENGTH),
+    "name": _text("patients", "name"),
+    "hospital_number": _text("patients", "hospital_number"),
     "birth_date": p.date,
-    "sex": p.text,
-    "ethnicity": p.text,
+    "sex": _text("patients", "sex"),
+    "ethnicity": _text("patients", "ethnicity"),
     "weight_kg": p.number,
-    "phenotypes": p.text,
-    "phenotype_history": p.text,
+    "phenotypes": _text("patients", "phenotypes"),
+    "phenotype_history": _text("patients", "phenotype_history"),
     "onset_year": p.integer,
     "psoriatic_arthritis": p.boolean,
-    "comorbidities": p.text,
+    "comorbidities": _text("patients", "comorbidities"),
     "biologic_naive": p.boolean,
     "prior_phototherapy": p.boolean,
-    "prior_systemics": p.text,
+    "prior_systemics": _text("patients", "prior_systemics"),
 }
 COURSE_FIELDS: dict[str, p.Parser] = {
-    "course_id": p.text,
-    "drug": p.text,
-    "regimen": p.text,
+    "course_id": p.identifier(COURSE_ID_LENGTH),
+    "drug": _text("courses", "drug"),
+    "regimen": _text("courses", "regimen"),
     "start_date": p.date,
     "stop_date": p.date,
-    "stop_reason": p.text,
+    "stop_reason": _text("courses", "stop_reason"),
     "followup_date": p.date,
     "baseline_pasi": p.number,
     "baseline_dlqi": p.integer,
-    "next_treatment": p.text,
+    "next_treatment": _text("courses", "next_treatment"),
 }
 DOSE_FIELDS: dict[str, p.Parser] = {"date": p.date, "dose_mg": p.number}
 VISIT_FIELDS: dict[str, p.Parser] = {
@@ -95,21 +138,32 @@ VISIT_FIELDS: dict[str, p.Parser] = {
     "dlqi": p.integer,
     "pga": p.integer,
     **{f: p.number for f in v.PASI_FIELDS},
-    **{f: p.text for f in v.DLQI_FIELDS},
+    **{f: p.limited_text(20) for f in v.DLQI_FIELDS},
 }
 EVENT_FIELDS: dict[str, p.Parser] = {
-    "kind": p.text,
+    "kind": _text("events", "kind"),
     "date": p.date,
-    "morphology": p.text,
-    "sites": p.text,
+    "morphology": _text("events", "morphology"),
+    "sites": _text("events", "sites"),
     "bsa": p.number,
-    "management": p.text,
+    "management": _text("events", "management"),
     "drug_continued": p.boolean,
-    "description": p.text,
-    **{f: p.text for f in v.NARANJO_FIELDS},
-    **{f: p.text for f in v.WHO_UMC_FIELDS},
+    "description": _text("events", "description"),
+    **{f: p.limited_text(20) for f in v.NARANJO_FIELDS},
+    **{f: p.limited_text(20) for f in v.WHO_UMC_FIELDS},
 }
-RELAPSE_FIELDS: dict[str, p.Parser] = {"date": p.date, "morphology": p.text, "treatment": p.text}
+RELAPSE_FIELDS: dict[str, p.Parser] = {
+    "date": p.date,
+    "morphology": _text("relapses", "morphology"),
+    "treatment": _text("relapses", "treatment"),
+}
+_reason = p.limited_text(REASON_LENGTH, multiline=True)
+
+
+def clean_reason(reason: Any) -> str | None:
+    """The reason given for a change (audit trail): trimmed, at most 500 characters."""
+    return _reason("reason", reason)
+
 
 FIELDS: dict[str, dict[str, p.Parser]] = {
     "patients": PATIENT_FIELDS,
@@ -189,12 +243,78 @@ def _parent(table: str, row: Any) -> Any:
     return row.course
 
 
+CHILD_TABLES = ("doses", "visits", "events", "relapses")
+_NAMES = {
+    "courses": "course",
+    "doses": "dose",
+    "visits": "visit",
+    "events": "event",
+    "relapses": "relapse",
+}
+
+
+def _children(table: str, row: Any) -> Iterator[tuple[str, Any]]:
+    """The records directly under ``row`` (courses of a patient; doses ... of a course)."""
+    if row is None:
+        return
+    if table == "patients":
+        for c in row.courses:
+            yield "courses", c
+    elif table == "courses":
+        for t in CHILD_TABLES:
+            for child in getattr(row, t):
+                yield t, child
+
+
+def _as_parent(table: str, values: dict[str, Any], row: Any, parent: Any) -> Any:
+    """The record with its new ``values``, as its children's checks see their parent."""
+    if table == "patients":
+        return SimpleNamespace(**values)
+    return SimpleNamespace(**values, patient=parent, id=getattr(row, "id", None))
+
+
+def _validate(
+    table: str, values: dict[str, Any], parent: Any, row: Any = None, given: Any = ()
+) -> dict[str, Any]:
+    """The one validation path of creates and updates: the record's checks against its parent,
+    then (for an existing record) every record under it against the record's new values.
+    A problem below is reported on the field the user changed (``given``), if just one."""
+    values = _checker(table, parent)(values)
+    problems = list(_descendant_problems(table, values, row, parent))
+    if problems:
+        changed = [k for k in given if row is not None and getattr(row, k, None) != values.get(k)]
+        key = changed[0] if len(changed) == 1 else "record"
+        shown = "; ".join(problems[:3]) + (
+            f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        )
+        raise FieldError({key: f"would make recorded data invalid: {shown}"})
+    return values
+
+
+def _descendant_problems(
+    table: str, values: dict[str, Any], row: Any, parent: Any
+) -> Iterator[str]:
+    as_parent = _as_parent(table, values, row, parent)
+    for child_table, child in _children(table, row):
+        child_values = row_values(child_table, child)
+        try:
+            checked = _checker(child_table, as_parent)(dict(child_values))
+        except FieldError as exc:
+            when = child_values.get("date") or child_values.get("course_id")
+            msg = "; ".join(exc.errors.values())
+            yield f"{_NAMES[child_table]} {when}: {msg}"
+            continue
+        yield from _descendant_problems(child_table, checked, child, as_parent)
+
+
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return {k: (old.get(k), val) for k, val in new.items() if old.get(k) != val}
 
 
 def get(session: Session, table: str, pk: int) -> Any:
     """The record ``pk`` of ``table`` or :class:`NotFound`."""
+    if table not in CLINICAL_TABLES:
+        raise NotFound(f"no such record type {table}")
     row = session.get(CLINICAL_TABLES[table], pk)
     if row is None:
         raise NotFound(f"no {table} record {pk}")
@@ -264,7 +384,7 @@ def create(
         values["course_id"] = values.get("course_id") or _next_course_id(session, parent)
     elif table != "patients":
         parent = get(session, "courses", parent_pk)  # type: ignore[arg-type]
-    values = _checker(table, parent)(values)
+    values = _validate(table, values, parent)
     _unique(session, table, values, None)
     model = CLINICAL_TABLES[table]
     row = model(**{k: values.get(k) for k in COLUMNS[table] if k in values})
@@ -276,7 +396,9 @@ def create(
         table=table,
         record_id=str(row.id),
         changes={k: (None, val) for k, val in row_values(table, row).items() if val is not None},
-        reason=reason,
+        reason=clean_reason(reason),
+        record_version=row.version,
+        address=actor.address,
     )
     return row
 
@@ -286,7 +408,8 @@ def _unique(session: Session, table: str, values: dict[str, Any], pk: int | None
     if key is None or values.get(key) is None:
         return
     model = CLINICAL_TABLES[table]
-    found = session.scalar(select(model.id).where(getattr(model, key) == values[key]))
+    column = getattr(model, key)
+    found = session.scalar(select(model.id).where(func.upper(column) == values[key].upper()))
     if found is not None and found != pk:
         raise FieldError({key: f"{values[key]} is already used by another record"})
 
@@ -303,10 +426,10 @@ def update(
     """Change the fields given in ``data``; ``version`` is the version the user read."""
     require_write(actor)
     row = get(session, table, pk)
-    check_version(table, row, version)
+    check_version(table, row, version, session)
     parsed = _fold(table, p.parse_fields(FIELDS[table], data, partial=True))
     old = row_values(table, row)
-    merged = _checker(table, _parent(table, row))({**old, **parsed})
+    merged = _validate(table, {**old, **parsed}, _parent(table, row), row, given=list(parsed))
     _unique(session, table, merged, row.id)
     changes = _changes(old, {k: merged[k] for k in COLUMNS[table] if k in merged})
     if not changes:
@@ -321,17 +444,25 @@ def update(
         table=table,
         record_id=str(row.id),
         changes=changes,
-        reason=reason,
+        reason=clean_reason(reason),
+        record_version=row.version,
+        address=actor.address,
     )
     return row
 
 
-def check_version(table: str, row: Any, version: int | None) -> None:
-    """Raise :class:`Conflict` when ``version`` is not the record's current version."""
-    if version is None:
+def check_version(table: str, row: Any, version: Any, session: Session | None = None) -> None:
+    """Raise :class:`Conflict` when ``version`` is not the record's current version (with who
+    changed which field since, from the audit trail, when ``session`` is given)."""
+    if version is None or str(version).strip() == "":
         raise FieldError({"version": "required: the version of the record you edited"})
-    if int(version) != row.version:
-        raise Conflict(table, row.id, row_values(table, row), row.version)
+    try:
+        read = int(version)
+    except (TypeError, ValueError):
+        raise FieldError({"version": f"expected a whole number, got {version!r}"}) from None
+    if read != row.version:
+        changes = audit.history(session, table, row.id, read) if session is not None else []
+        raise Conflict(table, row.id, row_values(table, row), row.version, read, changes)
 
 
 def delete(
@@ -342,21 +473,38 @@ def delete(
     version: int | None,
     reason: str | None = None,
 ) -> None:
-    """Delete a record (and, for patients and courses, what hangs under them), audited."""
+    """Delete a record (and, for patients and courses, what hangs under them), audited.
+
+    The audit entries are gathered first, then the rows are deleted, then the entries are
+    written: the audit chain's lock is the last one a transaction takes (no deadlock with a
+    concurrent edit of a record under the one deleted)."""
     require_write(actor)
     row = get(session, table, pk)
-    check_version(table, row, version)
-    audit.record(
-        session,
-        username=actor.username,
-        action="delete",
-        table=table,
-        record_id=str(row.id),
-        changes={k: (val, None) for k, val in row_values(table, row).items() if val is not None},
-        reason=reason,
-    )
+    check_version(table, row, version, session)
+    entries = list(_deletions(table, row, clean_reason(reason)))
     session.delete(row)
     session.flush()
+    for e in entries:
+        audit.record(session, username=actor.username, address=actor.address, **e)
+
+
+def _deletions(
+    table: str, row: Any, reason: str | None, under: str = ""
+) -> Iterator[dict[str, Any]]:
+    """The audit entries of deleting ``row`` and every record under it (the cascade): each
+    record removed gets its own, its reason naming the record whose deletion removed it."""
+    why = f"deleted with {under}" + (f": {reason}" if reason else "") if under else reason
+    yield {
+        "action": "delete",
+        "table": table,
+        "record_id": str(row.id),
+        "changes": {k: (v, None) for k, v in row_values(table, row).items() if v is not None},
+        "reason": why,
+        "record_version": row.version,
+    }
+    top = under or f"{_NAMES.get(table, 'patient')} {row.id}"
+    for child_table, child in _children(table, row):
+        yield from _deletions(child_table, child, reason, top)
 
 
 def stop_course(

@@ -204,6 +204,8 @@ def check_dose(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     _in_course("date", v.get("date"), course, errors)
     if v.get("date") and v["date"] < course.start_date:
         errors.setdefault("date", f"{v['date']} is before the course start {course.start_date}")
+    if v.get("date") and course.stop_date and v["date"] > course.stop_date:
+        errors.setdefault("date", f"{v['date']} is after the course stopped ({course.stop_date})")
     _raise(errors)
     build(
         DoseAdministration,

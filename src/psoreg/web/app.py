@@ -1,7 +1,8 @@
-"""The FastAPI application: middleware, error pages and the routers."""
+"""The FastAPI application: middleware, the logged-in user, error pages and the routers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,19 +10,45 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from starlette.middleware.sessions import SessionMiddleware
 
+from psoreg.accounts import sessions
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
-from psoreg.store.models import User
 from psoreg.store.service import Actor
-from psoreg.web.security import CsrfError, LoginLimiter, Tokens, csrf_token
+from psoreg.web.security import (
+    CsrfError,
+    SecurityHeaders,
+    SessionCookie,
+    client_address,
+    csrf_token,
+)
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def _week(value: Any) -> str:
+    """A week as shown: one decimal at most (12, 5.4), never 5.428571428571429."""
+    if value is None:
+        return "—"
+    x = round(float(value), 1)
+    return str(int(x)) if x == int(x) else f"{x:.1f}"
+
+
+templates.env.filters["week"] = _week
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the site is served (``psoreg serve`` options)."""
+
+    #: the site is reached over HTTPS (Secure cookies and HSTS on every response)
+    https: bool = False
+    #: proxies whose X-Forwarded-For/-Proto are believed (addresses or networks)
+    forwarded_allow_ips: tuple[str, ...] = ()
+    sessions: sessions.Settings = field(default_factory=sessions.Settings)
 
 
 class NotLoggedIn(Exception):
@@ -37,67 +64,89 @@ def secret_of(request: Request) -> str:
 
 
 def current_actor(request: Request) -> Actor:
-    """The logged-in user of this browser session (or :class:`NotLoggedIn`); looked up once
-    per request."""
+    """The logged-in user of this browser session (or :class:`NotLoggedIn`).
+
+    The cookie's session id must name a session in the database that is not revoked, expired
+    or idle, of an active user.
+    """
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
-    uid = request.session.get("uid")
-    if uid is None:
+    sid = request.session.get("sid")
+    if not sid:
         raise NotLoggedIn()
-    with store_of(request).read_engine.connect() as c:  # one row: no ORM session needed
-        user = c.execute(
-            select(User.username, User.role, User.active).where(User.id == uid)
-        ).first()
-    if user is None or not user.active:
+    store, settings = store_of(request), request.app.state.settings.sessions
+    # a read first (no write lock); a write only when the session is to be touched or ended
+    with store.reader() as s:
+        found = sessions.current(s, sid, settings)
+        must_write = bool(s.dirty)
+        if found is not None:
+            user, row = found
+            username, role, user_id, session_id = user.username, user.role, user.id, row.id
+    if must_write:
+        with store.session() as s:
+            found = sessions.current(s, sid, settings)
+    if found is None:
         request.session.clear()
         raise NotLoggedIn()
-    actor = Actor(user.username, user.role)
+    actor = Actor(username, role, client_address(request))
     request.state.actor = actor
+    request.state.session_id = session_id
+    request.state.user_id = user_id
     return actor
 
 
+def optional_actor(request: Request) -> Actor | None:
+    try:
+        return current_actor(request)
+    except NotLoggedIn:
+        return None
+
+
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    uid = request.session.get("uid")
-    actor = None
-    if uid is not None:
-        try:
-            actor = current_actor(request)
-        except NotLoggedIn:
-            actor = None
-    ctx.setdefault("actor", actor)
+    if "actor" not in ctx:
+        ctx["actor"] = optional_actor(request) if request.session.get("sid") else None
     return templates.TemplateResponse(
         request, name, {"csrf": csrf_token(request), **ctx}, status_code=status_code
     )
 
 
-def create_app(store: Store, secret: str, *, secure_cookies: bool = False) -> FastAPI:
-    """The registry application on ``store``; ``secret`` signs sessions and API tokens and keys
-    the analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import api, fhir, pages
+def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
+    """The registry application on ``store``; ``secret`` signs the session cookie and keys the
+    analysts' pseudonyms and date shifts (keep it with the data)."""
+    from psoreg.web import admin, api, docs, fhir, pages, signals
 
+    settings = settings or WebSettings()
+    from psoreg.store.audit import chain_key
+
+    if store.sessions.kw.get("info", {}).get("audit_key") != chain_key(secret):
+        raise ValueError("the store was opened with another secret than the application's")
     app = FastAPI(
         title="psoreg registry",
         description="Registry of patients on biologic therapy for psoriasis. The JSON API "
         "under /api takes a bearer token from POST /api/token.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.store = store
     app.state.secret = secret
-    app.state.limiter = LoginLimiter()
-    app.state.tokens = Tokens(secret)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie="psoreg_session",
-        same_site="lax",
-        https_only=secure_cookies,
-        max_age=12 * 3600,
-    )
+    app.state.settings = settings
+    # the last added is the outermost: proxy headers, then security headers, then the cookie
+    app.add_middleware(SessionCookie, secret=secret, https=settings.https)
+    app.add_middleware(SecurityHeaders, https=settings.https)
+    if settings.forwarded_allow_ips:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(fhir.router)
+    app.include_router(signals.router)
 
     @app.exception_handler(NotLoggedIn)
     async def _login(request: Request, _exc: NotLoggedIn) -> Any:

@@ -1,7 +1,9 @@
 """Exports of raw and derived data (CSV per table, one Excel workbook), and dashboard figures.
 
 Analysts get the de-identified view: pseudonyms for patient and course ids, dates shifted per
-patient, no names or hospital numbers. The audit log export is for administrators only.
+patient, no names or hospital numbers, free text scrubbed (:func:`psoreg.store.deid.scrub`).
+The audit log export is for administrators only. Every export (page or API) is audited with
+the user, the table, the number of rows, whether it was identified, and the client address.
 
 Every CSV and XLSX is written by :mod:`psoreg.io.spreadsheet` (text that a spreadsheet would
 run as a formula is escaped). The PASI grid and the DLQI answers are exported as columns
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from psoreg.io.spreadsheet import frame_csv, write_workbook
 from psoreg.store import audit
+from psoreg.store.deid import FREE_TEXT
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.models import CourseRow, PatientRow
@@ -81,11 +84,12 @@ def raw_tables(
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES if t in wanted}
     course_ids: dict[str, str] = {}
     patient_ids: dict[str, str] = {}
+    lenses: dict[str, Lens] = {}  # by course id
     with store.reader() as s:
         if wanted - {"outcomes"}:
-            _records(s, actor, secret, out, course_ids, patient_ids)
+            _records(s, actor, secret, out, course_ids, patient_ids, lenses)
         else:
-            _ids(s, actor, secret, course_ids, patient_ids)
+            _ids(s, actor, secret, course_ids, patient_ids, lenses)
         table = outcomes(s) if "outcomes" in wanted else None
     frames = {
         k: pd.DataFrame(v, columns=_columns(k, actor.identified))
@@ -94,6 +98,12 @@ def raw_tables(
     }
     if table is not None:
         table = table.copy()
+        for col in FREE_TEXT["outcomes"]:
+            if col in table and not actor.identified:
+                table[col] = [
+                    lenses[c].text(v) if c in lenses and isinstance(v, str) else v
+                    for c, v in zip(table["course_id"], table[col], strict=True)
+                ]
         table["course_id"] = table["course_id"].map(lambda x: course_ids.get(x, x))
         table["patient_id"] = table["patient_id"].map(lambda x: patient_ids.get(x, x))
         frames["outcomes"] = table
@@ -101,13 +111,20 @@ def raw_tables(
 
 
 def _ids(
-    s: Any, actor: Actor, secret: str, course_ids: dict[str, str], patient_ids: dict[str, str]
+    s: Any,
+    actor: Actor,
+    secret: str,
+    course_ids: dict[str, str],
+    patient_ids: dict[str, str],
+    lenses: dict[str, Lens],
 ) -> None:
     """The ids the user sees for every patient and course, without loading their records."""
-    pids = dict(s.execute(select(PatientRow.id, PatientRow.patient_id)).all())
-    lenses = {pk: Lens(actor, secret, pid) for pk, pid in pids.items()}
-    for lens in lenses.values():
-        patient_ids[lens.patient_id] = lens.pid()
+    q = select(PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number)
+    by_pk: dict[int, Lens] = {}
+    for pk, pid, name, number in s.execute(q):
+        lens = Lens(actor, secret, pid, tuple(x for x in (name, number) if x))
+        by_pk[pk] = lens
+        patient_ids[pid] = lens.pid()
     index: dict[int, int] = {}
     q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(
         CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
@@ -115,7 +132,8 @@ def _ids(
     for patient_pk, course_id in s.execute(q):
         i = index.get(patient_pk, 0)
         index[patient_pk] = i + 1
-        lens = lenses[patient_pk]
+        lens = by_pk[patient_pk]
+        lenses[course_id] = lens
         course_ids[course_id] = course_id if lens.identified else f"{lens.pid()}-C{i + 1}"
 
 
@@ -126,9 +144,10 @@ def _records(
     out: dict[str, list[dict[str, Any]]],
     course_ids: dict[str, str],
     patient_ids: dict[str, str],
+    lenses: dict[str, Lens],
 ) -> None:
     for p in load_patients(s):
-        lens = Lens(actor, secret, p.patient_id)
+        lens = Lens.of(actor, secret, p)
         pid = lens.pid()
         patient_ids[p.patient_id] = pid
         if "patients" in out:
@@ -139,15 +158,18 @@ def _records(
                 for k in IDENTIFYING:
                     prow.pop(k, None)
                 prow["birth_year"] = shifted.year if shifted else None
+            _scrub(lens, "patients", prow)
             out["patients"].append(prow)
         for i, c in enumerate(p.courses):
             cid = lens.course_id(c, i)
             course_ids[c.course_id] = cid
+            lenses[c.course_id] = lens
             if "courses" in out:
                 crow = {k: getattr(c, k) for k in COLUMNS["courses"]}
                 crow.update(course_id=cid, patient_id=pid)
                 for k in ("start_date", "stop_date", "followup_date"):
                     crow[k] = lens.date(crow[k])
+                _scrub(lens, "courses", crow)
                 out["courses"].append(crow)
             for table in ("visits", "doses", "events", "relapses"):
                 if table not in out:
@@ -157,6 +179,7 @@ def _records(
                     row.update({k: getattr(r, k) for k in COLUMNS[table]})
                     row["week"] = round(weeks_between(c.start_date, r.date), 2)
                     row["date"] = lens.date(r.date)
+                    _scrub(lens, table, row)
                     if table == "visits":
                         _flatten_visit(row)
                     elif table == "events":
@@ -164,33 +187,40 @@ def _records(
                     out[table].append(row)
 
 
+def _scrub(lens: Lens, table: str, row: dict[str, Any]) -> None:
+    """Free-text columns as the user may see them (scrubbed for analysts)."""
+    for col in FREE_TEXT.get(table, ()):
+        if col in row:
+            row[col] = lens.text(row[col])
+
+
+def audit_export(request: Request, actor: Actor, name: str, rows: int) -> None:
+    """One audit entry for an export: who, what, how many rows, identified or not, from where."""
+    with request.app.state.store.session() as s:
+        audit.record(
+            s,
+            username=actor.username,
+            action="export",
+            table="exports",
+            record_id=name,
+            changes={"rows": (None, rows), "identified": (None, actor.identified)},
+            address=actor.address,
+        )
+
+
 def export_response(request: Request, actor: Actor, name: str) -> Response:
     """``<table>.csv``, ``registry.xlsx`` (every table) or ``audit.csv`` (admins)."""
     if name == "audit.csv":
-        if actor.role != "admin":
+        if not actor.can("audit.read"):
             raise Forbidden("only administrators may export the audit log")
         with request.app.state.store.reader() as s:
-            rows = [
-                {
-                    c: getattr(r, c)
-                    for c in (
-                        "id",
-                        "at",
-                        "username",
-                        "action",
-                        "table_name",
-                        "record_id",
-                        "field",
-                        "old_value",
-                        "new_value",
-                        "reason",
-                    )
-                }
-                for r in audit.entries(s)
-            ]
+            columns = (*audit.CHAINED, "prev_hash", "row_hash")
+            rows = [{c: getattr(r, c) for c in columns} for r in audit.entries(s)]
+        audit_export(request, actor, name, len(rows))
         return _csv(pd.DataFrame(rows), name)
     if name == "registry.xlsx":
         frames = raw_tables(request, actor)
+        audit_export(request, actor, name, sum(len(df) for df in frames.values()))
         buf = io.BytesIO()
         write_workbook(frames, buf)
         return Response(
@@ -201,7 +231,9 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
     table = name.removesuffix(".csv")
     if not name.endswith(".csv") or table not in TABLES:
         raise NotFound(f"no export {name}; one of {', '.join(t + '.csv' for t in TABLES)}")
-    return _csv(raw_tables(request, actor, {table})[table], name)
+    frames = {table: raw_tables(request, actor, {table})[table]}
+    audit_export(request, actor, name, len(frames[table]))
+    return _csv(frames[table], name)
 
 
 def _csv(df: pd.DataFrame, name: str) -> Response:

@@ -22,6 +22,7 @@ from psoreg.store.models import PatientRow
 from psoreg.store.service import Actor
 from psoreg.web.api import api_actor, bearer
 from psoreg.web.app import current_actor, secret_of, store_of
+from psoreg.web.exports import audit_export
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
@@ -59,7 +60,9 @@ def everything(
     secret = None if actor.identified else secret_of(request)
     with store_of(request).session() as s:
         if secret is None:
-            pk = s.scalar(select(PatientRow.id).where(PatientRow.patient_id == patient_id))
+            pk = s.scalar(
+                select(PatientRow.id).where(PatientRow.patient_id == patient_id.strip().upper())
+            )
         else:
             rows = s.execute(select(PatientRow.id, PatientRow.patient_id)).all()
             pk = next((r[0] for r in rows if pseudonym(secret, r[1]) == patient_id), None)
@@ -68,4 +71,5 @@ def everything(
         result = bundle(read_registry(s, [pk]), secret=secret)
     result["type"] = "searchset"
     result["total"] = 1
+    audit_export(request, actor, f"fhir:{patient_id}"[:64], 1)
     return JSONResponse(result, media_type=FHIR_JSON)

@@ -100,3 +100,28 @@ REGION_LABELS = {
     "trunk": "Trunk",
     "lower_limbs": "Lower limbs",
 }
+
+_VISIT_LABELS = {
+    "date": "Visit date",
+    "pasi": "PASI total",
+    "bsa": "BSA %",
+    "pga": "sPGA",
+    "dlqi": "DLQI total",
+}
+
+
+def label_of(table: str, name: str) -> str:
+    """The label a form shows for a field (the conflict diff uses the same words)."""
+    for f in (*FORMS.get(table, ()), *(STOP if table == "courses" else ())):
+        if f.name == name:
+            return f.label
+    if table == "visits":
+        if name in _VISIT_LABELS:
+            return _VISIT_LABELS[name]
+        if name.startswith("dlqi_"):
+            return f"DLQI question {name.removeprefix('dlqi_')}"
+        for region, label in REGION_LABELS.items():
+            if name.startswith(region + "_"):
+                part = name.removeprefix(region + "_").replace("_percent", " %").replace("_", " ")
+                return f"{label}: {part}"
+    return name

@@ -1,5 +1,5 @@
-"""Server-rendered pages: login, patients, the patient timeline, forms, dashboard, exports,
-admin (users and the audit log)."""
+"""Server-rendered pages: login, patients, the patient timeline, forms (with the conflict
+diff), dashboard, exports. Account and administration pages are in :mod:`psoreg.web.admin`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from psoreg.store import audit, service
-from psoreg.store.errors import Conflict, FieldError, Forbidden
+from psoreg.accounts import sessions, users
+from psoreg.store import service
+from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.export import load_patients
-from psoreg.store.models import CourseRow, PatientRow, User
+from psoreg.store.models import PatientRow
 from psoreg.store.outcome_table import dashboard_table, outcome_records
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
@@ -30,21 +31,12 @@ from psoreg.web.present import (
     course_view,
     patient_summary,
 )
-from psoreg.web.security import check_csrf
-from psoreg.web.users import add_user, authenticate
+from psoreg.web.security import check_csrf, client_address
 
-router = APIRouter()
-
-
-def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-    """The actor, if an administrator."""
-    if actor.role != "admin":
-        raise Forbidden("only administrators may see this page")
-    return actor
+router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
-AdminDep = Annotated[Actor, Depends(require_admin)]
 CHILDREN = ("doses", "visits", "events", "relapses")
 
 
@@ -65,29 +57,37 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    limiter = request.app.state.limiter
-    key = f"{request.client.host if request.client else '-'}:{username.lower()}"
-    wait = limiter.blocked_for(key)
-    if wait:
-        msg = f"Too many failed attempts: try again in {int(wait // 60) + 1} minutes."
-        return render(request, "login.html", 429, error=msg)
-    with store_of(request).session() as s:
-        user = authenticate(s, username, password)
-        if user is None:
-            limiter.failed(key)
-            return render(request, "login.html", 401, error="Wrong user name or password.")
-        limiter.succeeded(key)
-        audit.record(
-            s, username=user.username, action="login", table="users", record_id=str(user.id)
+    store, address = store_of(request), client_address(request)
+    result = users.login(store, username, password, address=address, channel="html")
+    if result.blocked:
+        minutes = result.retry_after // 60 + 1
+        msg = f"Too many failed attempts: try again in {minutes} minute{'s' * (minutes > 1)}."
+        page = render(request, "login.html", 429, error=msg)
+        page.headers["Retry-After"] = str(result.retry_after)
+        return page
+    if not result.ok:
+        return render(request, "login.html", 401, error="Wrong user name or password.")
+    with store.session() as s:
+        user = s.get(users.User, result.user_id)
+        sid = sessions.start(
+            s,
+            user,
+            address=address,
+            user_agent=request.headers.get("user-agent"),
+            settings=request.app.state.settings.sessions,
         )
-        uid = user.id
+    # a new cookie: new session id and new CSRF token (no session fixation)
     request.session.clear()
-    request.session["uid"] = uid
+    request.session["sid"] = sid
     return _see_other("/patients")
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> Response:
+    sid = request.session.get("sid")
+    if sid:
+        with store_of(request).session() as s:
+            sessions.end(s, sid)
     request.session.clear()
     return _see_other("/login")
 
@@ -129,7 +129,7 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
             raise service.NotFound(f"no patient {pk}")
         p = found[0]
         table = {r["course_id"]: r for r in outcome_records(s, [pk])}
-        lens = Lens(actor, secret_of(request), p.patient_id)
+        lens = Lens.of(actor, secret_of(request), p)
         patient = patient_summary(p, lens)
         courses = [
             course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
@@ -188,11 +188,13 @@ def _form_page(
     fields: tuple[forms.FormField, ...] | None = None,
     errors: dict[str, str] | None = None,
     conflict: Conflict | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> Response:
     template = "visit_form.html" if table == "visits" else "form.html"
+    extra = {"reason": reason or "", "diff": [], **(extra or {})}
     return render(
         request,
         template,
@@ -212,16 +214,17 @@ def _form_page(
         dlqi_questions=forms.DLQI_QUESTIONS,
         dlqi_choices=forms.DLQI_CHOICES,
         dlqi_item7=forms.DLQI_ITEM7_CHOICES,
-        **(extra or {}),
+        **extra,
     )
 
 
-async def _posted(request: Request) -> tuple[dict[str, str], int | None, str | None]:
+async def _posted(request: Request) -> tuple[dict[str, str], str | None, str | None]:
+    """The form's fields, the version it was read at, and the reason for the change."""
     form = await request.form()
     data = {k: str(v) for k, v in form.items() if k not in {"csrf_token", "version", "reason"}}
     version = form.get("version")
     reason = str(form.get("reason") or "").strip() or None
-    return data, int(str(version)) if version else None, reason
+    return data, str(version) if version else None, reason
 
 
 def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
@@ -231,7 +234,7 @@ def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
     with store_of(request).session() as s:
         c = service.get(s, "courses", course_pk)
         p = c.patient
-        lens = Lens(current_actor(request), secret_of(request), p.patient_id)
+        lens = Lens.of(current_actor(request), secret_of(request), p)
         idx = [x.id for x in p.courses].index(c.id)
         view = course_view(c, idx, lens, {})
     return {"course": view}
@@ -262,6 +265,7 @@ async def new_patient(request: Request, actor: ActorDep) -> Response:
             back="/patients",
             errors=exc.errors,
             status=422,
+            reason=reason,
         )
     return _see_other(f"/patients/{pk}")
 
@@ -320,6 +324,7 @@ async def new_child(request: Request, table: str, parent_pk: int, actor: ActorDe
             errors=exc.errors,
             status=422,
             extra=extra,
+            reason=reason,
         )
     return _see_other(f"/patients/{patient_pk}")
 
@@ -353,7 +358,7 @@ def _save_edit(
     table: str,
     pk: int,
     data: dict[str, str],
-    version: int | None,
+    version: str | None,
     reason: str | None,
     action: str,
     fields: tuple[forms.FormField, ...] | None = None,
@@ -392,28 +397,81 @@ def _save_edit(
             errors=exc.errors,
             version=version,
             status=422,
+            reason=reason,
         )
     except (Conflict, StaleDataError) as exc:
-        with store_of(request).session() as s:
-            row = service.get(s, table, pk)
-            conflict = (
-                exc
-                if isinstance(exc, Conflict)
-                else Conflict(table, pk, service.row_values(table, row), row.version)
-            )
-        return _form_page(
-            request,
-            table,
-            action,
-            data,
-            title=title,
-            back=f"/patients/{patient_pk}",
-            fields=fields,
-            conflict=conflict,
-            version=conflict.current_version,
-            status=409,
+        return _conflict_page(
+            request, table, pk, data, reason, action, title, fields, patient_pk, exc
         )
     return _see_other(f"/patients/{patient_pk}")
+
+
+def _conflict_page(
+    request: Request,
+    table: str,
+    pk: int,
+    data: dict[str, str],
+    reason: str | None,
+    action: str,
+    title: str,
+    fields: tuple[forms.FormField, ...] | None,
+    patient_pk: int,
+    exc: Exception,
+) -> Response:
+    """Someone saved the record since it was read: the form now holds the saved values and the
+    current version, and a diff lists, field by field, the user's values (not saved), the saved
+    ones, and who changed them when. The user re-applies what they still want (retyping it or
+    "Use mine"); pressing Save again unchanged saves nothing of the stale form."""
+    with store_of(request).session() as s:
+        row = service.get(s, table, pk)
+        conflict = (
+            exc
+            if isinstance(exc, Conflict)
+            else Conflict(table, pk, service.row_values(table, row), row.version)
+        )
+        theirs = _row_form(table, row)
+    shown = [f.name for f in (fields or forms.FORMS.get(table, ()))]
+    if table == "visits":
+        shown = ["date", *PASI_FIELDS, "pasi", "bsa", "pga", *DLQI_FIELDS, "dlqi"]
+    by = conflict.changed_by()
+    diff = []
+    for name in shown:
+        yours, saved = data.get(name, ""), theirs.get(name, "")
+        group = (
+            "pasi_components"
+            if name in PASI_FIELDS
+            else "dlqi_answers"
+            if name in DLQI_FIELDS
+            else name
+        )
+        who = by.get(name) or by.get(group)
+        if yours != saved or who:
+            diff.append(
+                {
+                    "field": name,
+                    "label": forms.label_of(table, name),
+                    "yours": yours,
+                    "theirs": saved,
+                    "who": who[0] if who else None,
+                    "when": who[1] if who else None,
+                    "why": who[4] if who else None,
+                    "differs": yours != saved,
+                }
+            )
+    return _form_page(
+        request,
+        table,
+        action,
+        theirs,
+        title=title,
+        back=f"/patients/{patient_pk}",
+        fields=fields,
+        conflict=conflict,
+        version=conflict.current_version,
+        status=409,
+        extra={"diff": diff},
+        reason=reason,
+    )
 
 
 @router.get("/stop/{pk}", response_class=HTMLResponse)
@@ -454,10 +512,22 @@ async def stop(request: Request, pk: int, actor: ActorDep) -> Response:
 @router.post("/delete/{table}/{pk}", dependencies=[Depends(check_csrf)])
 async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
     _, version, reason = await _posted(request)
-    with store_of(request).session() as s:
-        row = service.get(s, table, pk)
-        patient_pk = None if table == "patients" else _patient_pk_of(table, row)
-        service.delete(s, actor, table, pk, version, reason)
+    if table not in service.CLINICAL_TABLES:
+        raise service.NotFound(f"no such record type {table}")
+    try:
+        with store_of(request).session() as s:
+            row = service.get(s, table, pk)
+            patient_pk = None if table == "patients" else _patient_pk_of(table, row)
+            service.delete(s, actor, table, pk, version, reason)
+    except (Conflict, StaleDataError):
+        message = (
+            f"This {forms.TITLES[table]} was changed by someone else since you opened it, "
+            "so it was not deleted. Reload it, check their change, and delete again if you "
+            "still mean to."
+        )
+        return render(request, "error.html", 409, title="Not deleted", message=message)
+    except FieldError as exc:
+        return render(request, "error.html", 422, title="Not deleted", message=str(exc))
     return _see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
 
 
@@ -505,43 +575,4 @@ def export(request: Request, name: str, actor: ActorDep) -> Response:
     return exports.export_response(request, actor, name)
 
 
-# --- admin -------------------------------------------------------------------------------------
-
-
-@router.get("/admin/audit", response_class=HTMLResponse)
-def audit_page(request: Request, actor: AdminDep) -> Response:
-    with store_of(request).session() as s:
-        rows = audit.entries(s, limit=500)
-    return render(request, "audit.html", rows=rows)
-
-
-@router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, actor: AdminDep) -> Response:
-    return _users(request, {}, {})
-
-
-def _users(
-    request: Request, errors: dict[str, str], values: dict[str, str], status: int = 200
-) -> Response:
-    with store_of(request).session() as s:
-        users = [
-            (u.username, u.role, u.active) for u in s.scalars(select(User).order_by(User.username))
-        ]
-    return render(request, "users.html", status, users=users, errors=errors, values=values)
-
-
-@router.post("/admin/users", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-async def add_user_page(request: Request, actor: AdminDep) -> Response:
-    form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("username", "role")}
-    try:
-        with store_of(request).session() as s:
-            add_user(
-                s, values["username"], str(form.get("password", "")), values["role"], actor.username
-            )
-    except FieldError as exc:
-        return _users(request, exc.errors, values, 422)
-    return _see_other("/admin/users")
-
-
-__all__ = ["router", "CourseRow"]
+__all__ = ["router"]

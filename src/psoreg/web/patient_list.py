@@ -117,7 +117,7 @@ def patient_page(
     for pk in ids:
         p = full[pk]
         own = courses.get(pk, [])
-        row = patient_summary(p, Lens(actor, secret, p.patient_id))  # type: ignore[arg-type]
+        row = patient_summary(p, Lens.of(actor, secret, p))  # type: ignore[arg-type]
         row.update(
             drugs=sorted({d for d, _ in own}),
             ongoing=any(ongoing for _, ongoing in own),

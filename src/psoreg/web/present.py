@@ -1,7 +1,9 @@
 """What a user is shown of a patient: identified for clinicians, de-identified for analysts.
 
 Analysts get the pseudonym instead of the registry id, no name or hospital number, every date
-shifted by the patient's offset (:mod:`psoreg.store.deid`) and only the shifted birth year.
+shifted by the patient's offset (:mod:`psoreg.store.deid`), only the shifted birth year, and
+free text scrubbed (:func:`psoreg.store.deid.scrub`: dates in it shifted, numbers, phones,
+e-mail addresses and the patient's own name masked).
 """
 
 from __future__ import annotations
@@ -37,10 +39,23 @@ class Lens:
     actor: Actor
     secret: str
     patient_id: str
+    #: the patient's name and hospital number, masked in free text for analysts
+    private: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, actor: Actor, secret: str, patient: PatientRow) -> Lens:
+        private = tuple(x for x in (patient.name, patient.hospital_number) if x)
+        return cls(actor, secret, patient.patient_id, private)
 
     @property
     def identified(self) -> bool:
         return self.actor.identified
+
+    def text(self, value: str | None) -> str | None:
+        """Free text as this user may see it."""
+        if self.identified or not value:
+            return value
+        return deid.scrub(self.secret, self.patient_id, value, self.private)
 
     def date(self, d: dt.date | None) -> dt.date | None:
         if self.identified or d is None:
@@ -75,9 +90,9 @@ def patient_summary(p: PatientRow, lens: Lens) -> dict[str, Any]:
         "birth": (birth.isoformat() if lens.identified else str(birth.year)) if birth else None,
         "birth_year": p.birth_year if lens.identified else (birth.year if birth else None),
         "sex": p.sex,
-        "ethnicity": p.ethnicity,
+        "ethnicity": lens.text(p.ethnicity),
         "weight_kg": p.weight_kg,
-        "phenotypes": p.phenotypes or p.phenotype_history,
+        "phenotypes": p.phenotypes or lens.text(p.phenotype_history),
         "version": p.version,
         "raw": p,
     }
@@ -104,7 +119,7 @@ def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -
         "pk": c.id,
         "label": lens.course_id(c, index),
         "drug": c.drug,
-        "regimen": c.regimen,
+        "regimen": lens.text(c.regimen),
         "start_date": lens.date(c.start_date),
         "stop_date": lens.date(c.stop_date),
         "stop_reason": c.stop_reason,
@@ -136,7 +151,7 @@ def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -
                 "week": wk(e.date),
                 "kind": e.kind,
                 "morphology": e.morphology,
-                "description": e.description,
+                "description": lens.text(e.description),
             }
             for e in c.events
         ],
@@ -148,7 +163,7 @@ def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -
                 if c.stop_date
                 else None,
                 "morphology": r.morphology,
-                "treatment": r.treatment,
+                "treatment": lens.text(r.treatment),
             }
             for r in c.relapses
         ],

@@ -1,26 +1,56 @@
-"""Sessions, CSRF tokens, login rate limiting and API tokens.
+"""CSRF tokens, the session cookie, security headers and the client's address.
 
-* The session is Starlette's signed cookie (itsdangerous), holding the user id and a CSRF token.
+* The cookie (Starlette's signed session) carries only a random session id - the session itself
+  is held in the database (:mod:`psoreg.accounts.sessions`) - and the CSRF token. It is
+  ``HttpOnly``, ``SameSite=Lax``, a browser-session cookie (no expiry date; the server ends the
+  session), and ``Secure`` when the site runs with ``--https`` or the request came over HTTPS
+  through a trusted proxy.
 * Every state-changing form carries ``csrf_token`` (or the ``X-CSRF-Token`` header for htmx);
   a POST without the session's token is refused with 403 before anything is read or saved.
-* Logins are limited per client address and user name: after ``MAX_FAILURES`` failures in
-  ``WINDOW_SECONDS`` further attempts are refused (429) until the window has passed.
-* API tokens are signed, timed tokens (``Authorization: Bearer …``) naming the user.
+* :class:`SecurityHeaders` adds to every response a strict Content-Security-Policy (no inline
+  script or style, no framing), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
+  no-referrer``, ``Cache-Control: no-store`` (everything but the static files, which hold no
+  patient data) and, over HTTPS, ``Strict-Transport-Security``.
+* The client's address is the connection's peer; ``X-Forwarded-For``/``-Proto`` are believed
+  only from the proxies listed with ``--forwarded-allow-ips`` (uvicorn's
+  ``ProxyHeadersMiddleware``, added by :func:`psoreg.web.app.create_app` only then).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
+from typing import Any
 
 from fastapi import Request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
-TOKEN_MAX_AGE = 12 * 3600
+SESSION_COOKIE = "psoreg_session"
+
+CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
+COMMON_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+)
 
 
 class CsrfError(PermissionError):
@@ -48,47 +78,63 @@ async def check_csrf(request: Request) -> None:
         raise CsrfError("missing or wrong CSRF token: reload the page and try again")
 
 
-class LoginLimiter:
-    """Counts failed logins per key in a sliding window."""
-
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: str) -> deque[float]:
-        q = self._failures[key]
-        now = time.monotonic()
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked_for(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        q = self._recent(key)
-        if len(q) < self.max_failures:
-            return 0.0
-        return max(0.0, self.window - (time.monotonic() - q[0]))
-
-    def failed(self, key: str) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+def client_address(request: Request) -> str:
+    """The client's address (after the trusted proxies, if any)."""
+    return request.client.host if request.client else "-"
 
 
-class Tokens:
-    """Signed API tokens carrying the user id."""
+def is_https(scope: Scope, forced: bool) -> bool:
+    return forced or scope.get("scheme") in ("https", "wss")
 
-    def __init__(self, secret: str) -> None:
-        self._s = URLSafeTimedSerializer(secret, salt="psoreg-api")
 
-    def issue(self, user_id: int) -> str:
-        return self._s.dumps({"uid": user_id})
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (pages, API, errors, static files)."""
 
-    def user_id(self, token: str) -> int | None:
-        try:
-            data = self._s.loads(token, max_age=TOKEN_MAX_AGE)
-        except (BadSignature, SignatureExpired):
-            return None
-        return int(data["uid"]) if isinstance(data, dict) and "uid" in data else None
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith("/static/")
+        secure = is_https(scope, self.https)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"server", b"cache-control")
+                    or (static and k.lower() == b"cache-control")
+                ]
+                headers += COMMON_HEADERS
+                if not static:
+                    headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+                if secure:
+                    headers.append((b"strict-transport-security", HSTS.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class SessionCookie:
+    """Starlette's signed session cookie, marked ``Secure`` over HTTPS (or always with
+    ``--https``): one middleware of each kind, chosen per request by its scheme."""
+
+    def __init__(self, app: ASGIApp, *, secret: str, https: bool = False) -> None:
+        common: dict[str, Any] = {
+            "secret_key": secret,
+            "session_cookie": SESSION_COOKIE,
+            "same_site": "lax",
+            "max_age": None,
+        }
+        self.https = https
+        self.secure = SessionMiddleware(app, https_only=True, **common)
+        self.plain = SessionMiddleware(app, https_only=False, **common)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = self.secure if is_https(scope, self.https) else self.plain
+        await chosen(scope, receive, send)

@@ -40,14 +40,13 @@ def export(
 
     from psoreg.interop.fhir.export import bundle
     from psoreg.interop.records import read_registry
-    from psoreg.store.db import data_dir
     from psoreg.store.models import PatientRow
 
     secret = None
     if pseudonymise:
-        from psoreg.web.run import site_secret
+        from psoreg.store.db import locate, site_secret
 
-        secret = site_secret(data or data_dir())
+        secret = site_secret(locate(db, data)[1])
     store = open_registry(db, data)
     try:
         with store.session() as s:
