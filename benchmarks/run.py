@@ -58,9 +58,9 @@ SEED = 2024
 ENGINE_COLUMNS = {
     "courses": [
         "course_id", "patient_id", "drug", "regimen", "stop_week", "stop_reason",
-        "followup_week", "baseline_pasi", "next_treatment",
+        "followup_week", "baseline_pasi", "baseline_dlqi", "next_treatment",
     ],
-    "assessments": ["course_id", "week", "pasi"],
+    "assessments": ["course_id", "week", "pasi", "dlqi"],
     "milestones": ["course_id", "milestone", "week"],
     "events": ["course_id", "kind", "week", "morphology", "rebound_morphology"],
     "relapses": ["course_id", "weeks_after_stop", "morphology", "pustular", "rebound_morphology"],

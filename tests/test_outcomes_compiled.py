@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import ibis
 import pandas as pd
 import pytest
 
@@ -15,6 +14,7 @@ from psoreg.cohort import SCHEMAS, Cohort
 from psoreg.io import load
 from psoreg.outcomes import OutcomeOptions, compute_outcomes, outcome_expr, tables_from_cohort
 from psoreg.outcomes import compiled as cm
+from psoreg.outcomes.engine import duckdb_backend
 from psoreg.synth import synthesize
 from tests.conftest import CASE_SERIES, VISIT_COHORT
 
@@ -57,7 +57,7 @@ def synthetic(tmp_path_factory) -> Cohort:
 
 
 def _by_ibis(cohort: Cohort, opts: OutcomeOptions) -> pd.DataFrame:
-    con = ibis.duckdb.connect()
+    con = duckdb_backend()
     return con.execute(outcome_expr(tables_from_cohort(cohort, con), opts)).reset_index(drop=True)
 
 

@@ -5,16 +5,18 @@
 them), runs the *same* Ibis outcome expressions (:func:`psoreg.outcomes.engine.outcome_expr`)
 on the chosen backend, and streams the per-course result to Parquet.
 
-* **DuckDB** (default, embedded). Inputs are read lazily (``read_parquet`` views; nothing is
-  loaded up front). A cohort whose query fits in the memory limit runs in one pass, written by
-  DuckDB's parallel ``COPY … TO``. A larger one runs in *batches*: consecutive ranges of
-  ``course_id``, each copied from the Parquet files into temporary tables (DuckDB skips row
-  groups outside the range) and run through the full expression, its result appended to the
-  output file; memory is then bounded by the batch, not by the cohort, and the progress bar
-  advances batch by batch. The number of batches follows from the size of the visit table and
-  the memory limit (:func:`plan_batches`); a batch that still runs out of memory is split in
-  two, and DuckDB spills to a temporary directory beside the output. Output rows are sorted by
-  ``course_id`` either way.
+* **DuckDB** (default, embedded). The expressions run as their compiled SQL
+  (:func:`psoreg.outcomes.compiled.compiled`, built once per options and cached). Inputs are
+  read lazily (``read_parquet`` views with the engine's column types; nothing is loaded up
+  front; an optional table or column that a file lacks reads as empty). A cohort whose query
+  fits in the memory limit runs in one pass, written by DuckDB's parallel ``COPY … TO``. A
+  larger one runs in *batches*: consecutive ranges of ``course_id``, each copied from the
+  Parquet files into temporary tables (DuckDB skips row groups outside the range) and run
+  through the full query, its result appended to the output file; memory is then bounded by
+  the batch, not by the cohort, and the progress bar advances batch by batch. The number of
+  batches follows from the size of the visit table and the memory limit (:func:`plan_batches`);
+  a batch that still runs out of memory is split in two, and DuckDB spills to a temporary
+  directory beside the output. Output rows are sorted by ``course_id`` either way.
 * **Spark** (``engine="spark"``; PySpark, local mode here, a cluster under ``spark-submit`` or
   Databricks). The active SparkSession is used when there is one (else a local one is started);
   Spark writes the result as a directory of Parquet part files at ``out`` (the Spark convention),
@@ -226,39 +228,83 @@ def _where(lo: str | None, hi: str | None) -> str:
     return " AND ".join(cond) or "true"
 
 
+_SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+
+
+def _view_sql(name: str, path: Path | None) -> str:
+    """SELECT of one input table with exactly the engine's columns and types."""
+    from psoreg.outcomes.compiled import arrow_schema, input_schema
+
+    wanted = input_schema(name)
+    have: dict[str, Any] = {}
+    if path is not None:
+        files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
+        if files:
+            have = {f.name: f.type for f in pq.read_schema(files[0])}
+    expected = arrow_schema(name)
+    cols = []
+    for col, kind in wanted.items():
+        quoted = '"' + col.replace('"', '""') + '"'
+        if col not in have:
+            cols.append(f"CAST(NULL AS {_SQL_TYPES[kind]}) AS {quoted}")
+        elif have[col] == expected.field(col).type:
+            cols.append(quoted)
+        else:
+            cols.append(f"CAST({quoted} AS {_SQL_TYPES[kind]}) AS {quoted}")
+    if path is None:
+        return f"SELECT {', '.join(cols)} WHERE false"
+    source = _duckdb_source(path)
+    files = source if isinstance(source, list) else [source]
+    listed = ", ".join(_sql_text(f) for f in files)
+    return f"SELECT {', '.join(cols)} FROM read_parquet([{listed}])"
+
+
+def _register_inputs(con: Any, input_dir: Path, prefix: str) -> None:
+    """Views ``<prefix><table>`` over the cohort's Parquet files, and the drug weeks."""
+    from psoreg.outcomes.compiled import drug_weeks_table
+
+    for name, path in _input_paths(input_dir).items():
+        con.execute(f"CREATE OR REPLACE VIEW {prefix}{name} AS {_view_sql(name, path)}")
+    con.register("psoreg_drug_weeks", drug_weeks_table())
+
+
+def _output_schema(options: OutcomeOptions) -> Any:
+    import pyarrow as pa
+
+    from psoreg.outcomes.compiled import compiled
+
+    types = {"string": pa.string(), "float64": pa.float64(), "boolean": pa.bool_(),
+             "int64": pa.int64()}  # fmt: skip
+    return pa.schema([(n, types[k]) for n, k in compiled(options, "duckdb").columns])
+
+
 class _Batches:
     """The outcome query over one range of ``course_id`` at a time.
 
     Each batch copies its rows of the input tables into temporary tables first: DuckDB sizes a
     query's hash tables from its estimate of the input, so a range filtered from a large Parquet
     file needs nearly the memory of the whole file (185 MB for 1,500 courses of a 60k-course
-    cohort), while the same courses in a table of their own need 65 MB. The query is compiled
-    once, against the temporary tables.
+    cohort), while the same courses in a table of their own need 65 MB. The compiled query
+    reads the temporary tables (named as the query's inputs); the files are views ``psoreg_src_*``.
     """
 
     def __init__(self, con: Any, options: OutcomeOptions) -> None:
+        from psoreg.outcomes.compiled import compiled
+
         self.con = con
-        temp = {}
-        for name in INPUT_TABLES:
-            self._sql(
-                f"CREATE OR REPLACE TEMP TABLE psoreg_batch_{name} AS "
-                f"SELECT * FROM psoreg_{name} LIMIT 0"
-            )
-            temp[name] = con.table(f"psoreg_batch_{name}", database=("temp", "main"))
-        expr = outcome_expr(Tables(drug_weeks=con.table("psoreg_drug_weeks"), **temp), options)
-        self.schema = expr.schema().to_pyarrow()
-        self.query = str(ibis.to_sql(expr, dialect="duckdb"))
+        self.schema = _output_schema(options)
+        self.query = compiled(options, "duckdb").sql
 
     def _sql(self, query: str) -> list[tuple[Any, ...]]:
-        result = self.con.con.sql(query)  # None for a statement with no result
+        result = self.con.sql(query)  # None for a statement with no result
         return result.fetchall() if result is not None else []
 
     def load(self, lo: str | None, hi: str | None) -> None:
         """Fill the temporary tables with the courses of the range."""
         for name in INPUT_TABLES:
             self._sql(
-                f"CREATE OR REPLACE TEMP TABLE psoreg_batch_{name} AS "
-                f"SELECT * FROM psoreg_{name} WHERE {_where(lo, hi)}"
+                f"CREATE OR REPLACE TEMP TABLE psoreg_{name} AS "
+                f"SELECT * FROM psoreg_src_{name} WHERE {_where(lo, hi)}"
             )
 
     def split(
@@ -268,7 +314,7 @@ class _Batches:
         equal numbers of courses, more if needed for at most ``most`` courses each (but never
         fewer than :data:`MIN_BATCH_COURSES` courses each)."""
         where = _where(lo, hi)
-        ((n,),) = self._sql(f"SELECT count(*) FROM psoreg_courses WHERE {where}")
+        ((n,),) = self._sql(f"SELECT count(*) FROM psoreg_src_courses WHERE {where}")
         if most:
             parts = max(parts, math.ceil(n / most))
         parts = max(1, min(parts, n // MIN_BATCH_COURSES))
@@ -276,7 +322,7 @@ class _Batches:
             return n, [(lo, hi)]
         probs = ", ".join(repr(i / parts) for i in range(1, parts))
         ((cuts,),) = self._sql(
-            f"SELECT quantile_disc(course_id, [{probs}]) FROM psoreg_courses WHERE {where}"
+            f"SELECT quantile_disc(course_id, [{probs}]) FROM psoreg_src_courses WHERE {where}"
         )
         inner = sorted({c for c in cuts or [] if c is not None and (lo is None or c > lo)})
         bounds: list[str | None] = [lo, *inner, hi]
@@ -364,33 +410,39 @@ def _run_duckdb(
     if memory_limit and not batches:
         plan_batches(visits, memory_limit)  # refuse a limit below the query's floor up front
     partial = out.with_name(out.name + ".partial")
+    from psoreg.outcomes.compiled import compiled
+
+    query = compiled(options, "duckdb").sql  # compiled once per options (cached on disk)
     with tempfile.TemporaryDirectory(prefix=".psoreg-spill-", dir=out.parent) as spill:
         config: dict[str, Any] = {"temp_directory": spill, "preserve_insertion_order": False}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
             config["threads"] = threads
-        con = ibis.duckdb.connect(**config)
+        con = duckdb.connect(config=config)
         try:
-            con.raw_sql("SET enable_progress_bar = false")  # psoreg shows its own
+            con.execute("SET enable_progress_bar = false")  # psoreg shows its own
             # DuckDB's own limit when none is given (80 % of RAM, or of a container's limit)
-            ((limit,),) = con.con.sql("SELECT current_setting('memory_limit')").fetchall()
+            ((limit,),) = con.sql("SELECT current_setting('memory_limit')").fetchall()
             n_batches = batches or plan_batches(visits, memory_limit or limit)
-            tables = duckdb_tables(con, input_dir)
             total = _rows(paths["courses"])
             with _progress_bar(progress, total, "courses") as advance:
                 rows = None
                 if n_batches == 1:
                     # one pass: DuckDB's own parallel COPY is the fastest writer
+                    _register_inputs(con, input_dir, "psoreg_")
                     try:
-                        con.to_parquet(outcome_expr(tables, options), partial)
+                        con.execute(f"COPY ({query}) TO {_sql_text(str(partial))} (FORMAT parquet)")
                         rows = pq.ParquetFile(partial).metadata.num_rows
                         advance(rows)
                     except duckdb.OutOfMemoryException:
                         log.info("one pass ran out of memory; running in batches")
                         partial.unlink(missing_ok=True)
                         n_batches = 2  # it did not fit after all: run in halves
+                    for name in INPUT_TABLES:
+                        con.execute(f"DROP VIEW psoreg_{name}")
                 if rows is None:
+                    _register_inputs(con, input_dir, "psoreg_src_")
                     batches = _Batches(con, options)
                     ranges = batches.split(None, None, parts=n_batches)[1]
                     rows = _write_batches(batches, ranges, partial, advance)
@@ -398,7 +450,7 @@ def _run_duckdb(
             partial.unlink(missing_ok=True)  # never leave half a result behind
             raise
         finally:
-            con.disconnect()
+            con.close()
     os.replace(partial, out)
     return rows
 
@@ -447,7 +499,7 @@ def _arrow_batches(con: Any, sql: str, rows: int = 1 << 17) -> Any:
     (Ibis 12's ``to_pyarrow_batches`` calls ``fetch_record_batch``, which DuckDB 2.0 renamed to
     ``to_arrow_reader``; this works with both.)
     """
-    result = con.con.sql(sql)
+    result = con.sql(sql)
     reader = getattr(result, "to_arrow_reader", None) or result.fetch_arrow_reader
     return reader(rows)
 

@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -67,15 +68,15 @@ DEFINITION_SOURCES = (
 )
 
 
+#: The cohort's pandas dtypes as the query's column types (a start date is a calendar date).
+_QUERY_TYPES = {"datetime64[ns]": "date"}
+
+
 def input_schema(name: str) -> dict[str, str]:
-    """Column → pandas type (``string``, ``float64``, ``boolean``, ``datetime64[ns]``) of an
-    input table."""
-    return DRUG_WEEKS_SCHEMA if name == "drug_weeks" else SCHEMAS[name]
-
-
-def _ibis_type(dtype: str) -> str:
-    """An input column's type as Ibis names it."""
-    return "timestamp" if dtype.startswith("datetime64") else dtype
+    """Column → type (``string``, ``float64``, ``boolean``, ``date``) of an input table."""
+    if name == "drug_weeks":
+        return DRUG_WEEKS_SCHEMA
+    return {c: _QUERY_TYPES.get(t, t) for c, t in SCHEMAS[name].items()}
 
 
 @functools.cache
@@ -176,16 +177,24 @@ def build_query(options: OutcomeOptions, dialect: str) -> tuple[str, tuple[tuple
     from psoreg.outcomes.engine import Tables, outcome_expr
 
     tables = {
-        name: ibis.table(
-            ibis.schema({c: _ibis_type(t) for c, t in input_schema(name).items()}),
-            name=f"psoreg_{name}",
-        )
+        name: ibis.table(ibis.schema(input_schema(name)), name=f"psoreg_{name}")
         for name in INPUT_TABLES
     }
     expr = outcome_expr(Tables(**tables), options)
     sql = str(ibis.to_sql(expr, dialect=dialect))
+    if dialect == "duckdb":
+        sql = duckdb_lambdas(sql)
     columns = tuple((name, _kind(t)) for name, t in expr.schema().items())
     return sql, columns
+
+
+_ARROW_LAMBDA = re.compile(r"\b(__ibis_param_\w+?__) ->")
+
+
+def duckdb_lambdas(sql: str) -> str:
+    """Ibis 12 writes DuckDB's list lambdas as ``x -> body``, a syntax DuckDB 2.0 refuses by
+    default (deprecated); the same lambda as ``lambda x: body`` runs on DuckDB 1.3 and later."""
+    return _ARROW_LAMBDA.sub(r"lambda \1:", sql)
 
 
 def _read_cache(path: Path, key: str) -> CompiledOutcomes | None:
@@ -251,19 +260,13 @@ def warm(options: OutcomeOptions | None = None) -> CompiledOutcomes:
 
 # --- binding data ----------------------------------------------------------------------------
 
-
-def _arrow_type(dtype: str) -> pa.DataType:
-    import pyarrow as pa
-
-    if dtype.startswith("datetime64"):
-        return pa.timestamp(dtype.removeprefix("datetime64[").removesuffix("]") or "ns")
-    return {"string": pa.string, "float64": pa.float64, "boolean": pa.bool_}[dtype]()
+_ARROW = {"string": "string", "float64": "float64", "boolean": "bool_", "date": "date32"}
 
 
 def arrow_schema(name: str) -> pa.Schema:
     import pyarrow as pa
 
-    return pa.schema([(c, _arrow_type(t)) for c, t in input_schema(name).items()])
+    return pa.schema([(c, getattr(pa, _ARROW[t])()) for c, t in input_schema(name).items()])
 
 
 def arrow_table(name: str, df: pd.DataFrame) -> pa.Table:

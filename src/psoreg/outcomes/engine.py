@@ -1,8 +1,15 @@
 """Per-course outcomes, each definition written once as an Ibis expression.
 
 The expressions only use portable relational operations (filters, joins, grouped conditional
-aggregates, ``row_number``/``lead`` windows), so the same code runs on DuckDB (the embedded
-default) and on Spark or a SQL server. Definitions and their sources: :mod:`.options`.
+aggregates, structs and lists with their ``min``/``max``/``filter``/``map``, a ``lead`` window),
+so the same code runs on DuckDB (the embedded default) and on Spark. Definitions and their
+sources: :mod:`.options`.
+
+They read the visits once: one join of every visit with its course (baseline, stop), then one
+grouped pass that yields every per-course value the visits decide (:func:`_visit_summary`).
+Events, relapse episodes and recorded milestones are aggregated once each; the per-course parts
+are then joined to the courses and combined (:func:`_resolve`, :func:`_finish`). Only the
+``secondary_failure_confirmation`` option reads the visits a second time (a window over them).
 
 Improvement at a visit is ``(PASI₀ − PASI_t) / PASI₀ × 100`` (undefined for PASI₀ = 0); "PASI X
 reached" is improvement ≥ X. Comparisons carry a 1e-9 tolerance so that, e.g., 20 → 5 counts as
@@ -15,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from psoreg.cohort import MILESTONES
@@ -24,6 +32,38 @@ from psoreg.outcomes.options import REBOUND_MONTHS, OutcomeOptions
 EPS = 1e-9
 RESPONSE_LEVELS = (50, 75, 90)
 ABSOLUTE_TARGETS = (2, 3)
+
+
+def duckdb_backend(**config: object) -> object:
+    """An Ibis DuckDB connection that runs these expressions as they are.
+
+    Ibis 12 writes list lambdas as ``x -> ...``, which DuckDB 2.0 runs only when asked
+    (``lambda_syntax``). psoreg's own runs use the compiled SQL, which is rewritten to
+    ``lambda x: ...`` (:func:`psoreg.outcomes.compiled.duckdb_lambdas`), and need no setting.
+    """
+    con = ibis.duckdb.connect(**config)
+    con.raw_sql("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
+    return con
+
+
+_VISIT = dt.Struct({"week": dt.float64, "impr": dt.float64, "dlqi": dt.float64})
+
+
+@ibis.udf.agg.builtin(name="max_by")
+def _max_by(arg: float, key: float) -> float:
+    """``arg`` at the row with the greatest ``key`` (DuckDB ``arg_max``, Spark ``max_by``); a
+    native aggregate, unlike Ibis' ``argmax`` (an ordered ``first``, ten times slower on DuckDB).
+    DuckDB skips rows whose ``arg`` is null: give it no nulls that matter (wrap in a struct)."""
+
+
+@ibis.udf.agg.builtin(name="max_by")
+def _max_by_visit(arg: _VISIT, key: float) -> _VISIT:
+    """:func:`_max_by` of a visit's improvement and DLQI (either may be null)."""
+
+
+@ibis.udf.agg.builtin(name="min_by")
+def _min_by_visit(arg: _VISIT, key: float) -> _VISIT:
+    """``arg`` at the row with the least ``key``: see :func:`_max_by`."""
 
 
 @dataclass(frozen=True)
@@ -43,31 +83,59 @@ def _earliest(a: ir.Value, b: ir.Value) -> ir.Value:
     return ibis.coalesce(ibis.least(a, b), a, b)
 
 
-def _visits(t: Tables, opts: OutcomeOptions) -> tuple[ir.Table, ir.Table]:
-    """Courses with their baseline, and every visit annotated with improvement and phase."""
-    c, a = t.courses, t.assessments.filter(t.assessments.pasi.notnull())
+def _num(x: float) -> ir.FloatingValue:
+    """An option's number as a DOUBLE literal (a bare ``2.0`` is a DECIMAL in DuckDB's SQL)."""
+    return ibis.literal(float(x), type="float64")
+
+
+def _latest(t: ir.Table, where: ir.BooleanValue, **fields: ir.Value) -> ir.StructValue:
+    """The latest of the rows ``where`` holds, as a struct of ``week`` and ``fields`` (on a tied
+    week, the greatest ``fields``): a maximum of structs, one pass, the same on every backend."""
+    return ibis.ifelse(where, ibis.struct({"week": t.week, **fields}), None).max()
+
+
+def _courses(t: Tables, opts: OutcomeOptions) -> ir.Table:
+    """Every course with its baseline PASI and DLQI, rebound windows and primary week.
+
+    A baseline not stated on the course is the last visit in the look-back window before the
+    first dose (``-lookback <= week <= 0``), for PASI and for DLQI apart: one grouped pass over
+    those few visits.
+    """
+    c, a = t.courses, t.assessments
     pre = a.filter((a.week <= 0) & (a.week >= -opts.baseline_lookback_weeks))
-    derived = pre.group_by("course_id").aggregate(derived_baseline=pre.pasi.argmax(pre.week))
-    ad = t.assessments.filter(t.assessments.dlqi.notnull())
-    pre_d = ad.filter((ad.week <= 0) & (ad.week >= -opts.baseline_lookback_weeks))
-    derived_d = pre_d.group_by("course_id").aggregate(derived_dlqi=pre_d.dlqi.argmax(pre_d.week))
+    derived = pre.group_by("course_id").aggregate(
+        pasi=_max_by(pre.pasi, pre.week, where=pre.pasi.notnull()),
+        dlqi=_max_by(pre.dlqi, pre.week, where=pre.dlqi.notnull()),
+    )
     cb = c.left_join(derived, "course_id").select(
         *[c[name] for name in c.columns if name not in ("baseline_pasi", "baseline_dlqi")],
-        c.baseline_dlqi,
-        baseline_pasi=ibis.coalesce(c.baseline_pasi, derived.derived_baseline),
-    )
-    cb = cb.left_join(derived_d, "course_id").select(
-        *[cb[name] for name in cb.columns if name != "baseline_dlqi"],
-        baseline_dlqi=ibis.coalesce(cb.baseline_dlqi.cast("float64"), derived_d.derived_dlqi),
+        baseline_pasi=ibis.coalesce(c.baseline_pasi, derived.pasi),
+        baseline_dlqi=ibis.coalesce(c.baseline_dlqi.cast("float64"), derived.dlqi),
     )
     cb = cb.mutate(**_rebound_windows(cb, opts))
-    v = a.join(cb.select("course_id", "stop_week", baseline="baseline_pasi"), "course_id")
-    v = v.mutate(
+    if opts.primary_week_by_drug:
+        dw = t.drug_weeks
+        cb = cb.left_join(dw, cb.drug == dw.drug).select(
+            *[cb[name] for name in cb.columns],
+            target_week=ibis.coalesce(dw.response_week.cast("float64"), _num(opts.primary_week)),
+        )
+    else:
+        cb = cb.mutate(target_week=_num(opts.primary_week))
+    return cb
+
+
+def _visits(t: Tables, cb: ir.Table, opts: OutcomeOptions) -> ir.Table:
+    """Every visit with a PASI, annotated with its course's baseline, improvement and phase."""
+    a = t.assessments.filter(t.assessments.pasi.notnull())
+    keep = ["course_id", "stop_week", "baseline_pasi"]
+    if opts.primary_week_by_drug:
+        keep.append("target_week")
+    v = a.join(cb.select(*keep), "course_id").rename(baseline="baseline_pasi")
+    return v.mutate(
         impr=(v.baseline - v.pasi) / v.baseline.nullif(0) * 100,
         on_therapy=(v.week > 0) & (v.stop_week.isnull() | (v.week <= v.stop_week)),
         after_stop=v.stop_week.notnull() & (v.week > v.stop_week),
     )
-    return cb, v
 
 
 def _rebound_windows(cb: ir.Table, opts: OutcomeOptions) -> dict[str, ir.Value]:
@@ -94,107 +162,137 @@ def _reached(v: ir.Table, level: float) -> ir.BooleanValue:
     return v.impr + EPS >= level
 
 
-def _visit_summary(v: ir.Table) -> ir.Table:
-    """Per course: first week of each response level, best and last on-therapy improvement."""
-    on = v.on_therapy
+def _lost50(v: ir.Table) -> ir.BooleanValue:
+    return v.impr + EPS < 50
+
+
+def _visit_summary(v: ir.Table, opts: OutcomeOptions) -> ir.Table:
+    """One grouped pass over the visits: everything per course that the visits decide.
+
+    Comparisons of a visit with a per-course value found in the same pass (a loss after the
+    first PASI50 week; after the stop, a loss of PASI50 or of half the best improvement, which
+    is at most 50) need the visits below PASI50: they are kept as a short list per course and
+    resolved by :func:`_resolve`, so the visits are read once.
+    """
+    on, after = v.on_therapy, v.after_stop
     aggs: dict[str, ir.Value] = {
-        f"d_pasi{lvl}": v.week.min(where=on & _reached(v, lvl)) for lvl in RESPONSE_LEVELS
+        f"d_pasi{lvl}": _first_week(v, on & _reached(v, lvl)) for lvl in RESPONSE_LEVELS
     }
-    aggs["d_pasi100"] = v.week.min(where=on & (v.pasi == 0) & (v.baseline > 0))
+    aggs["d_pasi100"] = _first_week(v, on & (v.pasi == 0) & (v.baseline > 0))
     for n in ABSOLUTE_TARGETS:
-        aggs[f"d_pasi_le{n}"] = v.week.min(where=on & (v.pasi <= n + EPS))
+        aggs[f"d_pasi_le{n}"] = _first_week(v, on & (v.pasi <= n + EPS))
     aggs.update(
         n_visits=v.count(),
-        n_on_therapy=on.cast("int64").sum(),
-        n_after_stop=v.after_stop.cast("int64").sum(),
-        best_improvement=v.impr.max(where=on),
-        last_on_week=v.week.max(where=on),
-        last_after_stop_week=v.week.max(where=v.after_stop),
-        last_week=v.week.max(),
+        best_improvement=ibis.ifelse(on, v.impr, None).max(),
+        last_after_stop_week=ibis.ifelse(after, v.week, None).max(),
+        # the last on-therapy visit, the one with the highest PASI on a tied day (the lowest
+        # improvement: for a baseline > 0 improvement falls as PASI rises)
+        last_on=_latest(v, on, pasi=v.pasi),
+        # the visits after the first dose below PASI50 (+ EPS), whatever the phase
+        below50=ibis.ifelse(
+            (v.week > 0) & (v.impr <= 50 + EPS), ibis.struct({"week": v.week, "impr": v.impr}), None
+        ).collect(),
+        # PASI rebound: the first week after the stop at >= ratio x baseline, counted from it
+        rebound_pasi_since=ibis.ifelse(
+            after & _rebound_pasi(v, opts), v.week - v.stop_week, None
+        ).min(),
+        **_primary_candidates(v, opts),
     )
-    s = v.group_by("course_id").aggregate(**aggs)
-    # the improvement at the last on-therapy visit (state at the stop)
-    last = v.filter(v.on_therapy).join(s.select("course_id", "last_on_week"), "course_id")
-    last = last.filter(last.week == last.last_on_week)
-    last = last.group_by("course_id").aggregate(last_on_improvement=last.impr.min())
-    return s.left_join(last, "course_id").select(
-        *[s[name] for name in s.columns], last.last_on_improvement
-    )
+    return v.group_by("course_id").aggregate(**aggs)
 
 
-def _secondary_failure(v: ir.Table, s: ir.Table, opts: OutcomeOptions) -> ir.Table:
-    """First on-therapy week PASI50 is lost after having been reached (optionally confirmed)."""
+def _first_week(v: ir.Table, where: ir.BooleanValue) -> ir.FloatingValue:
+    """The first week at which ``where`` holds (a CASE, cheaper than a FILTER on DuckDB)."""
+    return ibis.ifelse(where, v.week, None).min()
+
+
+def _rebound_pasi(v: ir.Table, opts: OutcomeOptions) -> ir.BooleanValue:
+    """A visit at or above ``rebound_pasi_ratio`` x baseline (Papp 2006)."""
+    hit = (v.baseline > 0) & (v.pasi + EPS >= opts.rebound_pasi_ratio * v.baseline)
+    if opts.rebound_zero_baseline == "any_pasi":
+        hit = hit | ((v.baseline == 0) & (v.pasi > 0))
+    return hit
+
+
+def _primary_candidates(v: ir.Table, opts: OutcomeOptions) -> dict[str, ir.Value]:
+    """The on-therapy visits nearest the primary week within its window: the latest at or
+    before it and the earliest after it (:func:`_resolve` picks the nearer, ties the earlier)."""
+    target = v.target_week if opts.primary_week_by_drug else _num(opts.primary_week)
+    window = v.on_therapy & (v.week >= target - _num(opts.window_before))
+    window = window & (v.week <= target + _num(opts.window_after))
+    visit = ibis.struct({"week": v.week, "impr": v.impr, "dlqi": v.dlqi})
+    return {
+        "before": _max_by_visit(visit, v.week, where=window & (v.week <= target)),
+        "after": _min_by_visit(visit, v.week, where=window & (v.week > target)),
+    }
+
+
+def _secondary_failure_confirmed(v: ir.Table, s: ir.Table) -> ir.Table:
+    """With confirmation: the first on-therapy week PASI50 is lost after having been reached
+    and the next on-therapy visit is lost too (a second read of the visits, with a window)."""
     on = v.filter(v.on_therapy).join(s.select("course_id", "d_pasi50"), "course_id")
     on = on.mutate(lost=(on.week > on.d_pasi50) & (on.impr + EPS < 50))
     w = ibis.window(group_by="course_id", order_by="week")
     on = on.mutate(next_lost=on.lost.lead().over(w))
-    cond = (
-        on.lost & on.next_lost.fill_null(False) if opts.secondary_failure_confirmation else on.lost
-    )
+    cond = on.lost & on.next_lost.fill_null(False)
     return on.group_by("course_id").aggregate(d_secondary_failure=on.week.min(where=cond))
 
 
-def _after_stop(v: ir.Table, s: ir.Table, cb: ir.Table, opts: OutcomeOptions) -> ir.Table:
-    """Relapse under both definitions and PASI rebound, from visits after the stop."""
-    x = v.filter(v.after_stop).join(
-        s.select("course_id", "best_improvement", "last_on_improvement"), "course_id"
+def _resolve(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
+    """Per course, what the visit summary left to combine with the course's own values."""
+    # the primary assessment: the nearer of the two candidates, the earlier on a tie
+    target, before, later = j.target_week, j.before, j.after
+    use_before = before.notnull() & (
+        later.isnull() | ((before["week"] - target).abs() <= (later["week"] - target).abs())
     )
-    x = x.join(cb.select("course_id", "rebound_window_npf", "rebound_window_ema"), "course_id")
-    elig50 = x.last_on_improvement + EPS >= 50
-    half = 0.5 * x.best_improvement
+    primary = ibis.ifelse(use_before, before, later)
+    last_on_week = j.last_on["week"]
+    last_on_impr = (j.baseline_pasi - j.last_on["pasi"]) / j.baseline_pasi.nullif(0) * 100
+    # relapse (Papp 2006 Table 1): eligible when the state at the stop still met the level
+    best = j.best_improvement
+    half = 0.5 * best
     if opts.half_of_best_loss == "at_least_half":  # NPF: losing exactly half counts
-        lost_half = x.impr <= half + EPS
-        kept_half = x.last_on_improvement > half + EPS
+        kept_half = last_on_impr > half + EPS
+        lost_half = lambda x: x["impr"] <= half + EPS  # noqa: E731
     else:  # EMEA: more than half must be lost
-        lost_half = x.impr + EPS < half
-        kept_half = x.last_on_improvement + EPS >= half
-    elig_half = (x.best_improvement + EPS >= 50) & kept_half
-    since = x.week - x.stop_week
-    rebound_pasi = (x.baseline > 0) & (x.pasi + EPS >= opts.rebound_pasi_ratio * x.baseline)
-    if opts.rebound_zero_baseline == "any_pasi":
-        rebound_pasi = rebound_pasi | ((x.baseline == 0) & (x.pasi > 0))
-    return x.group_by("course_id").aggregate(
-        d_relapse_loss_of_pasi50=x.week.min(where=elig50 & (x.impr + EPS < 50)),
-        d_relapse_half_of_best=x.week.min(where=elig_half & lost_half),
-        eligible_loss_of_pasi50=elig50.any(),
-        eligible_half_of_best=elig_half.any(),
-        pasi_rebound_npf=(rebound_pasi & (since <= x.rebound_window_npf + EPS)).any(),
-        pasi_rebound_ema=(rebound_pasi & (since <= x.rebound_window_ema + EPS)).any(),
-    )
+        kept_half = last_on_impr + EPS >= half
+        lost_half = lambda x: x["impr"] + EPS < half  # noqa: E731
+    elig50 = last_on_impr + EPS >= 50
+    elig_half = (best + EPS >= 50) & kept_half
+    stop = j.stop_week
+    after = j.below50.filter(lambda x: stop.notnull() & (x["week"] > stop))
 
+    def first(visits: ir.ArrayValue) -> ir.FloatingValue:
+        return visits.map(lambda x: x["week"]).mins()
 
-def _primary_visit(v: ir.Table, cb: ir.Table, t: Tables, opts: OutcomeOptions) -> ir.Table:
-    """The on-therapy visit nearest the primary week within its window (ties: the earlier)."""
-    pw = cb.select("course_id", "drug")
-    if opts.primary_week_by_drug:
-        dw = t.drug_weeks
-        pw = pw.left_join(dw, pw.drug == dw.drug).select(
-            pw.course_id,
-            target_week=ibis.coalesce(dw.response_week.cast("float64"), opts.primary_week),
+    cols: dict[str, ir.Value] = {
+        "primary_visit_week": primary["week"],
+        "improvement_at_primary": primary["impr"],
+        "dlqi_at_primary": primary["dlqi"],
+        "last_on_week": last_on_week,
+        "last_on_improvement": last_on_impr,
+        "d_relapse_loss_of_pasi50": ibis.cases(
+            (elig50, first(after.filter(lambda x: x["impr"] + EPS < 50))), else_=None
+        ),
+        "d_relapse_half_of_best": ibis.cases(
+            (elig_half, first(after.filter(lost_half))), else_=None
+        ),
+        "eligible_loss_of_pasi50": elig50,
+        "eligible_half_of_best": elig_half,
+    }
+    for defn in REBOUND_MONTHS:
+        cols[f"pasi_rebound_{defn}"] = j.rebound_pasi_since <= j[f"rebound_window_{defn}"] + EPS
+    if not opts.secondary_failure_confirmation:
+        # PASI50 reached, then lost on therapy: the first visit below it after the first reached
+        lost = j.below50.filter(
+            lambda x: (
+                (x["week"] > j.d_pasi50)
+                & (stop.isnull() | (x["week"] <= stop))
+                & (x["impr"] + EPS < 50)
+            )
         )
-    else:
-        pw = pw.select("course_id", target_week=ibis.literal(float(opts.primary_week)))
-    cand = v.filter(v.on_therapy).join(pw, "course_id")
-    cand = cand.filter(
-        (cand.week >= cand.target_week - opts.window_before)
-        & (cand.week <= cand.target_week + opts.window_after)
-    )
-    cand = cand.mutate(dist=(cand.week - cand.target_week).abs())
-    rank = ibis.row_number().over(group_by="course_id", order_by=[cand.dist, cand.week])
-    cand = cand.mutate(rank=rank).filter(lambda t_: t_.rank == 0)
-    prim = cand.select(
-        "course_id",
-        primary_visit_week="week",
-        improvement_at_primary="impr",
-        dlqi_at_primary="dlqi",
-    )
-    return pw.left_join(prim, "course_id").select(
-        pw.course_id,
-        pw.target_week,
-        prim.primary_visit_week,
-        prim.improvement_at_primary,
-        prim.dlqi_at_primary,
-    )
+        cols["d_secondary_failure"] = first(lost)
+    return j.mutate(**cols)
 
 
 def _recorded(t: Tables) -> ir.Table:
@@ -256,23 +354,22 @@ def _relapse_episodes(t: Tables, cb: ir.Table, opts: OutcomeOptions) -> ir.Table
 
 
 def outcome_expr(t: Tables, opts: OutcomeOptions | None = None) -> ir.Table:
-    """The per-course outcomes table as one Ibis expression."""
+    """The per-course outcomes table as one Ibis expression.
+
+    The visits are read once (one join with their course, one grouped pass: see
+    :func:`_visit_summary`); events, relapse episodes and recorded milestones once each.
+    """
     opts = opts or OutcomeOptions()
-    cb, v = _visits(t, opts)
-    s = _visit_summary(v)
-    parts = [
-        s,
-        _secondary_failure(v, s, opts),
-        _after_stop(v, s, cb, opts),
-        _primary_visit(v, cb, t, opts),
-        _recorded(t),
-        _events(t, cb, opts),
-        _relapse_episodes(t, cb, opts),
-    ]
+    cb = _courses(t, opts)
+    v = _visits(t, cb, opts)
+    s = _visit_summary(v, opts)
+    parts = [s, _recorded(t), _events(t, cb, opts), _relapse_episodes(t, cb, opts)]
+    if opts.secondary_failure_confirmation:
+        parts.append(_secondary_failure_confirmed(v, s))
     j = cb
     for p in parts:
         j = j.left_join(p, "course_id").drop("course_id_right")
-    return _finish(j, opts)
+    return _finish(_resolve(j, opts), opts)
 
 
 def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
