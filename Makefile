@@ -29,7 +29,7 @@ deps:
 	else echo "deps: not root; skipping system packages (scripts/deps/*.sh)"; fi
 
 test: $(STAMP) deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP) bench-signals
 	$(BIN)/python benchmarks/run.py
