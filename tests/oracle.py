@@ -24,7 +24,8 @@ ORACLE_COLUMNS = (
     "improvement_at_primary", "treatment_success", "minimal_response", "primary_failure",
     "secondary_failure", "week_secondary_failure", "stopped", "weeks_on_treatment",
     "relapse_loss_of_pasi50", "weeks_to_relapse_loss_of_pasi50", "relapse_half_of_best",
-    "weeks_to_relapse_half_of_best", "relapse_followup_weeks", "rebound_npf", "rebound_ema",
+    "weeks_to_relapse_half_of_best", "relapse_followup_weeks", "relapse", "weeks_to_relapse",
+    "relapse_source", "rebound_npf", "rebound_ema",
     "paradoxical_event", "week_paradoxical_event", "n_paradoxical_after_stop", "baseline_dlqi",
     "dlqi_at_primary",
 )  # fmt: skip
@@ -178,6 +179,23 @@ def _course(c, visits, events, episodes, o: OutcomeOptions, dlqi) -> dict:  # no
             )
         r[f"relapse_{d}"] = True if week is not None else (False if elig[d] and after else None)
         r[f"weeks_to_relapse_{d}"] = None if week is None else week - stop
+        # a relapse episode the clinic recorded counts too, at the earlier week
+        recorded = [float(x.weeks_after_stop) for x in episodes]
+        counts = bool(recorded) and o.recorded_relapse == "counts"
+        derived = r[f"weeks_to_relapse_{d}"]
+        r[f"relapse_source_{d}"] = (
+            ("pasi and recorded" if counts else "pasi") if derived is not None
+            else ("recorded" if counts else None)
+        )  # fmt: skip
+        if counts:
+            r[f"relapse_{d}"] = True
+            r[f"weeks_to_relapse_{d}"] = min(
+                [*recorded, *([derived] if derived is not None else [])]
+            )
+    head = o.relapse_definition
+    r["relapse"] = r[f"relapse_{head}"]
+    r["weeks_to_relapse"] = r[f"weeks_to_relapse_{head}"]
+    r["relapse_source"] = r[f"relapse_source_{head}"]
     r["relapse_followup_weeks"] = after[-1][0] - stop if after else None
 
     def pasi_rebound(p: float) -> bool:
@@ -222,6 +240,8 @@ def same(a: object, b: object, tol: float = 1e-6) -> bool:
         return na and nb
     if isinstance(a, bool | np_bool()) or isinstance(b, bool | np_bool()):
         return bool(a) == bool(b)
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)  # type: ignore[arg-type]
 
 

@@ -215,7 +215,7 @@ def test_the_wrong_secret_is_told_apart_from_tampering(site, tmp_path: Path) -> 
     assert _verify(store, tmp_path / "missing").exit_code == 2
 
 
-def test_a_cascade_delete_audits_every_record_it_removes(site) -> None:
+def test_a_purge_audits_every_record_it_removes(site) -> None:
     store, folder = site
     with store.session() as s:
         p = s.scalar(select(PatientRow))
@@ -228,13 +228,21 @@ def test_a_cascade_delete_audits_every_record_it_removes(site) -> None:
     assert len(records) == 6
     with store.session() as s:
         service.delete(s, CLIN, "patients", pk, version, reason="duplicate entry")
-    with store.session() as s:
+    with store.session() as s:  # a soft delete: one entry, nothing removed
         rows = s.scalars(select(AuditRow).where(AuditRow.action == "delete")).all()
+        assert [(r.table_name, r.record_id, r.reason) for r in rows] == [
+            ("patients", str(pk), "duplicate entry")
+        ]
+    admin = service.Actor("root", "admin", "192.0.2.9")
+    with store.session() as s:
+        service.purge(s, admin, "patients", pk, reason="erasure request")
+    with store.session() as s:
+        rows = s.scalars(select(AuditRow).where(AuditRow.action == "purge")).all()
         assert {(r.table_name, r.record_id) for r in rows} == records
         dose = next(r for r in rows if r.table_name == "doses" and r.field == "dose_mg")
-        assert dose.old_value == "45.0" and dose.username == "dr.a"
-        assert dose.reason == f"deleted with patient {pk}: duplicate entry"
-        assert dose.address == "192.0.2.1"
+        assert dose.old_value == "45.0" and dose.username == "root"
+        assert dose.reason == f"removed with patient {pk}: erasure request"
+        assert dose.address == "192.0.2.9"
         assert s.scalar(select(func.count()).select_from(DoseRow)) == 0
     assert _verify(store, folder).exit_code == 0
 
@@ -317,7 +325,7 @@ def test_upgrading_a_0001_database_chains_its_existing_entries(
     else:  # a new file, not a copy of the migrated template
         store_url = f"sqlite:///{tmp_path / 'legacy.sqlite3'}"
     engine = make_engine(store_url)
-    migrate(engine, "0002_interop")  # the revision before 0002_security
+    migrate(engine, "0002_outcomes_cache")  # the revision before 0002_security
     legacy = (
         "INSERT INTO audit_log (at, username, action, table_name, record_id, field, new_value) "
         "VALUES ('2024-01-0{0} 09:00:00.123456', 'dr.old', 'create', 'patients', '{0}', "

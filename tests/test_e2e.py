@@ -98,7 +98,7 @@ def test_clinician_day(page, store_url, request) -> None:
         page.fill(f"#f-{region}_area_percent", "35")
     expect(page.locator("#pasi-score")).to_contain_text("PASI 18.0")
     page.fill("#f-head_erythema", "5")
-    expect(page.locator("#pasi-score")).to_contain_text("head_erythema")
+    expect(page.locator("#pasi-score")).to_contain_text("Head & neck: erythema")
     page.fill("#f-head_erythema", "2")
     expect(page.locator("#pasi-score")).to_contain_text("PASI 18.0")
     _shot(page, "visit-form", backend)

@@ -75,7 +75,7 @@ def test_every_resource_validates_with_fhir_resources(exported) -> None:
     assert set(kinds) == {"Patient", "Condition", "Observation", "MedicationStatement",
                           "MedicationAdministration", "Encounter", "AdverseEvent"}  # fmt: skip
     assert kinds["Patient"] == 5 and kinds["MedicationStatement"] == 6
-    assert kinds["MedicationAdministration"] == 35 and kinds["Encounter"] == 30
+    assert kinds["MedicationAdministration"] == 80 and kinds["Encounter"] == 30
     assert kinds["AdverseEvent"] == 2
 
 
@@ -211,7 +211,7 @@ def test_a_bad_resource_refuses_the_whole_bundle(exported, tmp_path) -> None:
     r = runner.invoke(app, ["fhir", "import", str(_write(tmp_path / "b.json", clean)),
                             "--data", str(data)])  # fmt: skip
     assert r.exit_code == 0, r.output
-    assert "5 patients, 6 courses, 35 doses, 30 visits, 2 events, 1 relapses" in r.output
+    assert "5 patients, 6 courses, 80 doses, 30 visits, 2 events, 1 relapses" in r.output
     assert "1 AllergyIntolerance" in r.output
 
 

@@ -360,7 +360,7 @@ def test_a_bad_row_refuses_the_whole_file_naming_row_and_column(demo, tmp_path) 
         app, ["redcap", "import", str(path), "--dictionary", str(dict_path), "--data", str(data)]
     )
     assert r.exit_code == 0, r.output
-    assert "5 patients, 6 courses, 35 doses, 30 visits, 2 events, 1 relapses" in r.output
+    assert "5 patients, 6 courses, 80 doses, 30 visits, 2 events, 1 relapses" in r.output
 
 
 def test_structural_errors_are_named(demo) -> None:

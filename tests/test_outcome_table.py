@@ -31,7 +31,8 @@ def stored(session) -> pd.DataFrame:
             CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
         )
     ).all()
-    courses = set(session.scalars(select(CourseRow.id)))
+    # courses of patients not deleted (a deleted patient's courses are hidden with it)
+    courses = set(session.scalars(select(CourseRow.id).join(PatientRow)))
     assert {r[0] for r in rows} == courses, "a course without stored outcomes, or an orphan row"
     assert all(r[1] == version for r in rows), "a stored row of another version"
     records = sorted((r[2] for r in rows), key=lambda r: r["course_id"])
@@ -85,7 +86,7 @@ def test_every_write_path_refreshes_the_stored_outcomes(store) -> None:
     w(lambda s: service.update(s, CLIN, "events", ev.id, {"kind": "adverse"}, ev.version))
     t = assert_current(store)
     assert not bool(_one(t, "paradoxical_event")) and _one(t, "n_adverse_events") == 1
-    w(lambda s: service.delete(s, CLIN, "events", ev.id, ev.version + 1))
+    w(lambda s: service.delete(s, CLIN, "events", ev.id, ev.version + 1, "test"))
     assert _one(assert_current(store), "n_adverse_events") == 0
 
     # the course: a stated baseline, then stopped, then a relapse episode and a visit after
@@ -104,21 +105,21 @@ def test_every_write_path_refreshes_the_stored_outcomes(store) -> None:
     assert bool(_one(assert_current(store), "relapse_pustular"))
     w(lambda s: service.update(s, CLIN, "relapses", rel.id, {"morphology": "plaque"}, 1))
     assert not bool(_one(assert_current(store), "relapse_pustular"))
-    w(lambda s: service.delete(s, CLIN, "relapses", rel.id, 2))
+    w(lambda s: service.delete(s, CLIN, "relapses", rel.id, 2, "test"))
     assert pd.isna(_one(assert_current(store), "weeks_to_recorded_relapse"))
 
     # doses do not change an outcome today, but their writes keep the table current too
     d = w(lambda s: service.create(s, CLIN, "doses", {"date": "2024-01-01", "dose_mg": 45}, c.id))
     assert_current(store)
     w(lambda s: service.update(s, CLIN, "doses", d.id, {"dose_mg": 90}, d.version))
-    w(lambda s: service.delete(s, CLIN, "doses", d.id, d.version + 1))
+    w(lambda s: service.delete(s, CLIN, "doses", d.id, d.version + 1, "test"))
     assert_current(store)
 
     # the patient's id is in every outcome row
     w(lambda s: service.update(s, CLIN, "patients", p.id, {"patient_id": "P1B"}, p.version))
     assert _one(assert_current(store), "patient_id") == "P1B"
 
-    w(lambda s: service.delete(s, CLIN, "visits", v0.id, v0.version))
+    w(lambda s: service.delete(s, CLIN, "visits", v0.id, v0.version, "test"))
     assert pd.isna(_one(assert_current(store), "baseline_pasi", "P1-C1")) is False  # stated 48
     c2 = w(
         lambda s: service.create(
@@ -126,10 +127,10 @@ def test_every_write_path_refreshes_the_stored_outcomes(store) -> None:
         )
     )
     assert set(assert_current(store).index) == {"P1-C1", "P1B-C2"}
-    w(lambda s: service.delete(s, CLIN, "courses", c2.id, c2.version))
+    w(lambda s: service.delete(s, CLIN, "courses", c2.id, c2.version, "test"))
     assert set(assert_current(store).index) == {"P1-C1"}
     patient = w(lambda s: service.get(s, "patients", p.id))
-    w(lambda s: service.delete(s, CLIN, "patients", p.id, patient.version))
+    w(lambda s: service.delete(s, CLIN, "patients", p.id, patient.version, "test"))
     assert assert_current(store).empty
 
 

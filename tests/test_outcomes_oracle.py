@@ -103,6 +103,8 @@ options = st.builds(
     minimal_response_definition=st.sampled_from(["pasi50", "pasi50_dlqi"]),
     dlqi_mcid=st.sampled_from([4, 5]),
     paradoxical_after_stop=st.sampled_from(["flag", "count"]),
+    relapse_definition=st.sampled_from(["loss_of_pasi50", "half_of_best"]),
+    recorded_relapse=st.sampled_from(["counts", "ignored"]),
 )
 
 

@@ -66,7 +66,7 @@ def test_an_unaudited_write_in_a_rolled_back_savepoint_still_fails_loudly(store)
         _patient_with_course(s, "SP02")
         try:
             with s.begin_nested():
-                s.add(PatientRow(patient_id="SP03"))  # no audit entry
+                s.add(PatientRow(patient_id="SP03", site="MAIN"))  # no audit entry
                 s.flush()
                 raise RuntimeError("undo this savepoint")
         except RuntimeError:
@@ -78,6 +78,6 @@ def test_an_unaudited_write_in_a_rolled_back_savepoint_still_fails_loudly(store)
 def test_an_unaudited_write_in_the_transaction_is_still_refused(store):
     with pytest.raises(UnauditedWrite), store.session() as s:
         _patient_with_course(s, "SP04")
-        s.add(PatientRow(patient_id="SP05"))
+        s.add(PatientRow(patient_id="SP05", site="MAIN"))
     with store.reader() as s:
         assert s.scalar(select(func.count()).select_from(CourseRow)) == 0

@@ -138,9 +138,15 @@ def test_update_and_delete_are_audited_old_to_new(store) -> None:
             "71.0",
             "re-weighed",
         )
-        dels = s.scalars(select(AuditRow).where(AuditRow.action == "delete")).all()
-        assert {d.field: d.old_value for d in dels}["name"] == "Ann Example"
-        assert _count(s, PatientRow) == 0
+        (dele,) = s.scalars(select(AuditRow).where(AuditRow.action == "delete")).all()
+        assert (dele.record_id, dele.reason) == (str(pk), "duplicate")
+        assert _count(s, PatientRow) == 0  # soft-deleted: hidden from every query
+    admin = service.Actor("root", "admin")
+    with store.session() as s:
+        service.purge(s, admin, "patients", pk, reason="entered twice")
+    with store.session() as s:
+        purged = s.scalars(select(AuditRow).where(AuditRow.action == "purge")).all()
+        assert {d.field: d.old_value for d in purged}["name"] == "Ann Example"
 
 
 def test_audit_trail_is_append_only(store) -> None:

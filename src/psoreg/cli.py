@@ -199,6 +199,7 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     from psoreg.accounts.cli import audit_app, users_app
+    from psoreg.accounts.sites_cli import sites_app
     from psoreg.cases.cli import cases_app
     from psoreg.interop.fhir.cli import fhir_app
     from psoreg.interop.redcap.cli import redcap_app
@@ -210,12 +211,25 @@ def _register_subcommands() -> None:
     app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
     app.add_typer(users_app, name="users", help="Accounts: add, deactivate, reset, role, list.")
     app.add_typer(audit_app, name="audit", help="The audit trail: verify its hash chain.")
+    app.add_typer(sites_app, name="sites", help="Sites and users' roles at them.")
     app.add_typer(redcap_app, name="redcap", help="REDCap projects: dictionary, records both ways.")
     app.add_typer(fhir_app, name="fhir", help="HL7 FHIR R4 Bundles out and in.")
     app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
 
 _register_subcommands()
+
+
+def _print_summary(summary: Any, title: str) -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    table.add_column("Denominator / method", style="dim")
+    for f in summary.figures:
+        table.add_row(f.label, f.text, f.note)
+    out.print(table)
+    for w in summary.warnings:
+        out.print(f"[yellow]note:[/yellow] {w}")
 
 
 @app.command()
@@ -238,6 +252,10 @@ def summarize(
     km_median: KmMedian = "smallest",
     km_ci: KmCi = "log-log",
     published: PublishedOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="site: one summary per site (the patients' site column)."),
+    ] = None,
 ) -> None:
     """Print the case-series summary: counts, medians (IQR), response, failure, relapse."""
     from psoreg.analysis.stats import QUANTILE_METHODS
@@ -263,7 +281,25 @@ def summarize(
         definition,
     )
     _check_km(km_median, km_ci)
+    if by not in (None, "site"):
+        err.print(f"[red]--by: got {by!r}; expected site[/red]")
+        raise typer.Exit(2)
     cohort = _load(path, drug, encoding, decimal_comma)
+    if by == "site":
+        from psoreg.cohort import split_by_site
+
+        parts = split_by_site(cohort)
+        docs = {}
+        for code, part in parts.items():
+            s = build(part, compute_outcomes(part, opts), quantile=quantile, km_median=km_median,
+                      km_ci=km_ci)  # type: ignore[arg-type]  # fmt: skip
+            docs[code] = s.as_dict()
+            if format == "text":
+                _print_summary(s, f"Site {code}: {path.name}")
+        if format == "json":
+            doc = {"input": str(path), "by": "site", "sites": docs}
+            typer.echo(json.dumps(doc, indent=2, default=str))
+        return
     summary = build(
         cohort, compute_outcomes(cohort, opts), quantile=quantile, km_median=km_median, km_ci=km_ci
     )  # type: ignore[arg-type]
@@ -272,15 +308,7 @@ def summarize(
         doc = {"input": str(path), "reading": cohort.source_notes, **summary.as_dict()}
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
-    table = Table(title=f"Case-series summary: {path.name}", show_lines=False)
-    table.add_column("Figure")
-    table.add_column("Value", justify="right")
-    table.add_column("Denominator / method", style="dim")
-    for f in summary.figures:
-        table.add_row(f.label, f.text, f.note)
-    out.print(table)
-    for w in summary.warnings:
-        out.print(f"[yellow]note:[/yellow] {w}")
+    _print_summary(summary, f"Case-series summary: {path.name}")
     if summary.comparisons:
         out.print(f"[bold]Compared with the paper[/bold] ({source}):", highlight=False)
         for c in summary.comparisons:

@@ -41,6 +41,7 @@ MILESTONES = (
 SCHEMAS: dict[str, dict[str, str]] = {
     "patients": {
         "patient_id": "string",
+        "site": "string",
         "sex": "string",
         "age_years": "float64",
         "ethnicity": "string",
@@ -156,6 +157,7 @@ def patient_row(p: Patient) -> dict[str, object]:
     systemics = [t.agent for t in p.prior_systemics]
     return {
         "patient_id": p.patient_id,
+        "site": p.site,
         "sex": p.sex.value,
         "age_years": p.age_years,
         "ethnicity": p.ethnicity,
@@ -219,3 +221,32 @@ def relapse_row(r: RelapseEpisode, weeks_after_stop: float) -> dict[str, object]
         "pustular": any(m in PUSTULAR_MORPHOLOGIES for m in r.morphology),
         "rebound_morphology": any(m in REBOUND_MORPHOLOGIES for m in r.morphology),
     }
+
+
+def split_by_site(cohort: Cohort) -> dict[str, Cohort]:
+    """The cohort of each site (``patients.site``; patients without one under ``(no site)``),
+    for ``--by site`` reports."""
+    site = cohort.patients["site"].astype("object").where(cohort.patients["site"].notna())
+    site = site.fillna("(no site)")
+    out = {}
+    for code in sorted(site.unique()):
+        pids = set(cohort.patients.loc[site == code, "patient_id"])
+        cids = set(cohort.courses.loc[cohort.courses["patient_id"].isin(pids), "course_id"])
+
+        def keep(df: pd.DataFrame, key: str = "course_id", ids: set = cids) -> pd.DataFrame:
+            return df[df[key].isin(ids)]
+
+        out[str(code)] = Cohort(
+            patients=keep(cohort.patients, "patient_id", pids),
+            courses=keep(cohort.courses),
+            assessments=keep(cohort.assessments),
+            doses=keep(cohort.doses),
+            milestones=keep(cohort.milestones),
+            events=keep(cohort.events),
+            relapses=keep(cohort.relapses),
+            kind=cohort.kind,
+            warnings=list(cohort.warnings),
+            recorded_success={k: v for k, v in cohort.recorded_success.items() if k in cids},
+            source_notes=list(cohort.source_notes),
+        )
+    return out

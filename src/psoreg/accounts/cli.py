@@ -114,6 +114,10 @@ def add(
     username: Username,
     role: Annotated[str, typer.Option(help="admin, clinician or analyst.")] = "clinician",
     password_stdin: PasswordStdin = False,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(help="A site (CODE or CODE:role); repeat for more. Default: the only site."),
+    ] = None,
     db: Db = None,
     data: Data = None,
 ) -> None:
@@ -121,7 +125,9 @@ def add(
     from psoreg.accounts.users import add_user
 
     password, generated = _password(password_stdin)
-    name = _run(db, data, lambda s: add_user(s, username, password, role, by=_who()).username)
+    name = _run(
+        db, data, lambda s: add_user(s, username, password, role, by=_who(), sites=site).username
+    )
     out.print(f"Created [bold]{name}[/bold] ({role}).")
     if generated:
         _show_once(name, password)

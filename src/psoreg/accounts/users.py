@@ -48,9 +48,21 @@ def _check_password(password: str, username: str) -> None:
 
 
 def add_user(
-    s: Session, username: str, password: str, role: str, by: str, address: str | None = None
+    s: Session,
+    username: str,
+    password: str,
+    role: str,
+    by: str,
+    address: str | None = None,
+    *,
+    sites: list[str] | None = None,
+    all_sites: bool = False,
 ) -> User:
-    """Create an account (audited, without the password)."""
+    """Create an account (audited, without the password).
+
+    ``sites`` are ``CODE`` or ``CODE:role`` (the role at that site; default the account's);
+    without any, a clinician or analyst joins the registry's only site when it has just one.
+    ``all_sites`` gives the account its role at every site."""
     name = normalise(username)
     errors = {}
     if not USERNAME.match(name):
@@ -74,6 +86,12 @@ def add_user(
     s.add(user)
     s.flush()
     _audit(s, by, "create", user, {"username": (None, name), "role": (None, role)}, address)
+    from psoreg.store import sites as site_store
+
+    given = site_store.parse_memberships(sites or [], role)
+    members = given or ([] if all_sites else site_store.default_memberships(s, role))
+    if members or all_sites:
+        site_store.set_memberships(s, name, members, by, all_sites=all_sites, address=address)
     return user
 
 
@@ -254,5 +272,8 @@ def login(store: Store, username: str, password: str, *, address: str, channel: 
     return result
 
 
-def actor_of(user: User, address: str | None = None) -> Actor:
-    return Actor(user.username, user.role, address)
+def actor_of(s: Session, user: User, address: str | None = None) -> Actor:
+    """The :class:`Actor` of ``user``, with the sites and roles they hold now."""
+    from psoreg.store.sites import actor_sites
+
+    return Actor(user.username, user.role, address, actor_sites(s, user))

@@ -36,6 +36,7 @@ ABSTRACTED_COLUMNS: dict[str, str] = {
     "patient": "pseudonymous patient id (required)",
     "course": "course number or id within the patient (default 1)",
     "drug": "biologic, generic or brand name (required unless given on the command line)",
+    "site": "the registry's site (centre) code, for --by site",
     "age_years": "age at the start of the course, years",
     "sex": "M, F, other or unknown",
     "ethnicity": "free text",
@@ -183,6 +184,7 @@ def read_abstracted(
             Patient,
             cells.drop_none(
                 patient_id=pid,
+                site=txt["site"],
                 sex=txt["sex"],
                 age_years=num["age_years"],
                 ethnicity=txt["ethnicity"],
@@ -337,6 +339,7 @@ _BOOLEAN = [
 ]
 _TEXT = [
     "patient",
+    "site",
     "course",
     "drug",
     "sex",

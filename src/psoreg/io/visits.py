@@ -44,6 +44,7 @@ PASI_COMPONENTS = tuple(f"{r}_{f}" for r in REGIONS for f in (*SIGNS, "area_perc
 COLUMNS: dict[str, dict[str, str]] = {
     "patients": {
         "patient": "pseudonymous patient id (required)",
+        "site": "the registry's site (centre) code, for --by site",
         "sex": "M, F, other or unknown",
         "birth_year": "year of birth",
         "age_years": "age at the first course (if no birth year)",
@@ -62,6 +63,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "phenotype_history": "a history such as 'pustular then plaque'",
         "name": "identifying; not read (the registry's identified export)",
         "hospital_number": "identifying; not read (the registry's identified export)",
+        **{
+            c: "consent, as the registry exports it; not read (withdrawn patients are never "
+            "exported)"
+            for c in ("consent_date", "consent_version", "consent_scope", "consent_withdrawn_date")
+        },
     },
     "courses": {
         "course": "course id, unique in the file (required)",
@@ -342,6 +348,7 @@ def _read_patients(r: RowReader) -> tuple[dict[str, Patient], dict[str, dt.date]
             history = history or kind
         data = {
             "patient_id": r.cell(row, rec, "patient", cells.text),
+            "site": r.cell(row, rec, "site", cells.text),
             "sex": r.cell(row, rec, "sex", cells.text),
             "birth_year": birth_year,
             "age_years": num["age_years"],

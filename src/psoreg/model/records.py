@@ -72,6 +72,8 @@ class Patient(Record):
     """A patient, known only by a pseudonymous id."""
 
     patient_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
+    #: the registry's site (centre) the patient belongs to, for grouping by site
+    site: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     sex: Sex = Sex.unknown
     birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     age_years: Annotated[float, Field(ge=0, le=120)] | None = None

@@ -373,14 +373,41 @@ def _finish(j: ir.Table, opts: OutcomeOptions) -> ir.Table:
         n_adverse_events=j.n_adverse_events.fill_null(0),
         n_paradoxical_after_stop=j.n_paradoxical_after_stop.fill_null(0),
     )
+    out = _with_recorded_relapses(out, has_milestones, opts)
     head = opts.relapse_definition
     out = out.mutate(
         relapse=out[f"relapse_{head}"],
         weeks_to_relapse=out[f"weeks_to_relapse_{head}"],
+        relapse_source=out[f"relapse_source_{head}"],
         rebound=out[f"rebound_{opts.rebound_definition}"],
         relapse_pustular=out.relapse_pustular.fill_null(False),
     )
     return out.select(*OUTCOME_COLUMNS).order_by("course_id")
+
+
+def _with_recorded_relapses(
+    t: ir.Table, has_milestones: ir.BooleanValue, opts: OutcomeOptions
+) -> ir.Table:
+    """The last step: a relapse episode the clinic recorded counts as a relapse under both
+    definitions (``recorded_relapse="counts"``), at the earlier of its week and the week the
+    PASI shows it; ``relapse_source_<definition>`` says which: ``pasi``, ``recorded`` or
+    ``pasi and recorded``. Abstracted records are left as they are: their episodes only carry
+    the morphology of the relapse milestone the chart review recorded."""
+    rec = ibis.ifelse(has_milestones, ibis.null("float64"), t.weeks_to_recorded_relapse)
+    cols: dict[str, ir.Value] = {}
+    for defn in ("loss_of_pasi50", "half_of_best"):
+        derived = t[f"weeks_to_relapse_{defn}"]
+        counts = rec.notnull() if opts.recorded_relapse == "counts" else ibis.literal(False)
+        cols[f"relapse_source_{defn}"] = ibis.cases(
+            (derived.notnull() & counts, "pasi and recorded"),
+            (derived.notnull(), "pasi"),
+            (counts, "recorded"),
+            else_=ibis.null("string"),
+        )
+        if opts.recorded_relapse == "counts":
+            cols[f"relapse_{defn}"] = ibis.ifelse(rec.notnull(), True, t[f"relapse_{defn}"])
+            cols[f"weeks_to_relapse_{defn}"] = _earliest(derived, rec)
+    return t.mutate(**cols)
 
 
 OUTCOME_COLUMNS = (
@@ -412,6 +439,7 @@ OUTCOME_COLUMNS = (
     "survival_event",
     "relapse",
     "weeks_to_relapse",
+    "relapse_source",
     "relapse_loss_of_pasi50",
     "weeks_to_relapse_loss_of_pasi50",
     "relapse_half_of_best",

@@ -61,6 +61,7 @@ ReboundZeroBaseline = Literal["not_applicable", "any_pasi"]
 HalfOfBestLoss = Literal["more_than_half", "at_least_half"]
 MinimalResponse = Literal["pasi50", "pasi50_dlqi"]
 ParadoxicalAfterStop = Literal["flag", "count"]
+RecordedRelapse = Literal["counts", "ignored"]
 
 #: Rebound windows (Papp 2006 Table 1): NPF 3 months, EMEA 2 months.
 REBOUND_MONTHS: dict[str, int] = {"npf": 3, "ema": 2}
@@ -110,6 +111,14 @@ class OutcomeOptions(BaseModel):
         "loss_of_pasi50",
         description="Headline relapse definition: loss_of_pasi50 (case series, after Menter "
         "2011) or half_of_best (NPF/EMEA, Papp 2006).",
+    )
+    recorded_relapse: RecordedRelapse = Field(
+        "counts",
+        description="A relapse episode recorded by the clinic (its date, morphology) counts as "
+        "a relapse under both definitions, at the earlier of its week and the PASI's, even "
+        "with no later visit (counts; the outcome's relapse_source says 'recorded'); ignored "
+        "keeps the PASI-only definitions (psoreg; the case series counts relapses from the "
+        "charts).",
     )
     rebound_definition: ReboundDefinition = Field(
         "npf", description="Rebound window: npf = 3 months, ema = 2 months (Papp 2006)."
@@ -199,6 +208,8 @@ DEFINITIONS: dict[str, str] = {
     "PASI50; case series).",
     "relapse_half_of_best": "After stopping, first visit with improvement < half the best "
     "on-therapy improvement (NPF/EMEA; Papp 2006).",
+    "relapse_source": "What showed the headline relapse: the PASI (pasi), a relapse episode the "
+    "clinic recorded (recorded), or both; recorded episodes count (recorded_relapse).",
     "rebound": "PASI ≥ ratio × baseline (baseline > 0), or new generalised pustular or "
     "erythrodermic psoriasis within 3 months of stopping (NPF); or new pustular (any, incl. "
     "palmoplantar) or erythrodermic psoriasis within 2 months (EMEA) (Papp 2006).",

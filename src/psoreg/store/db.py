@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
-from psoreg.store import audit
+from psoreg.store import audit, softdelete
 from psoreg.store.outcome_table import install_refresh
 
 T = TypeVar("T")
@@ -267,9 +267,11 @@ def open_store(
     info = {"audit_key": audit.chain_key(secret)}
     factory = sessionmaker(engine, expire_on_commit=False, info=info)
     audit.install(factory)
+    softdelete.install(factory)
     install_refresh(factory, options)
     read_bind = engine.execution_options(psoreg_begin="DEFERRED")
     readers = sessionmaker(read_bind, expire_on_commit=False, info=dict(info))
     audit.install(readers)
+    softdelete.install(readers)
     install_refresh(readers, options)
     return Store(engine=engine, sessions=factory, readers=readers, options=options)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from psoreg.cohort import Cohort, course_row, event_row, patient_row, relapse_row
 from psoreg.model import Course, Event, Patient, RelapseEpisode
 from psoreg.outcomes import OutcomeOptions, compute_outcomes
+from psoreg.store.inclusion import analysed
 from psoreg.store.models import CourseRow, PatientRow
 from psoreg.store.validate import weeks_between
 
@@ -30,6 +31,7 @@ def _patient(row: PatientRow) -> Patient:
         age = float(first.year - row.birth_year)
     return Patient(
         patient_id=row.patient_id,
+        site=row.site,
         sex=row.sex or "unknown",
         birth_year=row.birth_year,
         age_years=age if age is None or 0 <= age <= 120 else None,
@@ -67,12 +69,20 @@ def _course(row: CourseRow) -> Course:
 
 
 def load_patients(
-    session: Session, patient_pks: Iterable[int] | None = None, *, fresh: bool = False
+    session: Session,
+    patient_pks: Iterable[int] | None = None,
+    *,
+    fresh: bool = False,
+    sites: Iterable[str] | None = None,
+    include_excluded: bool = False,
 ) -> list[PatientRow]:
     """Patients with their courses and everything under them, loaded eagerly.
 
-    ``fresh`` reloads objects already in the session from the database (after a flush, a
-    deleted visit may still sit in its course's loaded collection).
+    Only the patients analyses include (:func:`psoreg.store.inclusion.analysed`: consent not
+    withdrawn, covering research) unless ``include_excluded`` (a clinician's own view of the
+    patient); deleted records never (the session's filter). ``sites`` keeps those of these
+    sites. ``fresh`` reloads objects already in the session from the database (after a flush,
+    a deleted visit may still sit in its course's loaded collection).
     """
     q = (
         select(PatientRow)
@@ -86,17 +96,27 @@ def load_patients(
     )
     if patient_pks is not None:
         q = q.where(PatientRow.id.in_(list(patient_pks)))
+    if sites is not None:
+        q = q.where(PatientRow.site.in_(list(sites)))
+    if not include_excluded:
+        q = q.where(analysed())
     if fresh:
         q = q.execution_options(populate_existing=True)
     return list(session.scalars(q))
 
 
 def build_cohort(
-    session: Session, patient_pks: Iterable[int] | None = None, *, fresh: bool = False
+    session: Session,
+    patient_pks: Iterable[int] | None = None,
+    *,
+    fresh: bool = False,
+    include_excluded: bool = False,
 ) -> Cohort:
-    """The cohort of all patients (or of ``patient_pks``) for the outcome engine."""
+    """The cohort of all analysed patients (or of ``patient_pks``) for the outcome engine
+    (``include_excluded``: those who withdrew consent too, for their own page)."""
     patients, courses, visits, events, relapses = [], [], [], [], []
-    for prow in load_patients(session, patient_pks, fresh=fresh):
+    found = load_patients(session, patient_pks, fresh=fresh, include_excluded=include_excluded)
+    for prow in found:
         patients.append(patient_row(_patient(prow)))
         for crow in prow.courses:
             courses.append(course_row(_course(crow)))
@@ -151,6 +171,8 @@ def outcomes(
     session: Session,
     patient_pks: Iterable[int] | None = None,
     options: OutcomeOptions | None = None,
+    *,
+    sites: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Per-course outcomes of the engine (one row per course, ``OUTCOME_COLUMNS``).
 
@@ -161,7 +183,12 @@ def outcomes(
     from psoreg.store.outcome_table import read_outcomes, session_options
 
     if options is None or options == session_options(session):
-        return read_outcomes(session, patient_pks)
+        return read_outcomes(session, patient_pks, sites=sites)
+    if sites is not None:
+        codes = list(sites)
+        mine = select(PatientRow.id).where(PatientRow.site.in_(codes))
+        allowed = set(session.scalars(mine))
+        patient_pks = sorted(allowed if patient_pks is None else allowed & set(patient_pks))
     cohort = build_cohort(session, patient_pks)
     if cohort.courses.empty:
         from psoreg.outcomes.compiled import compiled

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -47,6 +48,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class SoftDeleted:
+    """Mixin: a record deleted with a reason is kept, hidden from every query (the session's
+    global filter, :mod:`psoreg.store.softdelete`), and restorable by an administrator."""
+
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(64))
+    deleted_reason: Mapped[str | None] = mapped_column(String(500))
+
+
 class Versioned:
     """Mixin: integer ``version`` used for optimistic locking."""
 
@@ -68,6 +78,33 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: sees every site, with the account's role (a national analyst); otherwise ``sites``
+    all_sites: Mapped[bool] = mapped_column(Boolean, default=False)
+    sites: Mapped[list[UserSite]] = relationship(
+        cascade="all, delete-orphan", order_by="UserSite.site"
+    )
+
+
+class Site(Base):
+    """A centre of the registry (a hospital's dermatology department). Every patient belongs
+    to one; users belong to one or more with a role at each (:class:`UserSite`)."""
+
+    __tablename__ = "sites"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserSite(Base):
+    """A user's role at one site (clinician or analyst)."""
+
+    __tablename__ = "user_sites"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
 
 
 class AuthSession(Base):
@@ -122,7 +159,7 @@ class LoginAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(8))  # pending | failure | success | blocked
 
 
-class PatientRow(Versioned, Base):
+class PatientRow(SoftDeleted, Versioned, Base):
     __tablename__ = "patients"
     __table_args__ = (Index("uq_patients_patient_id_ci", text("upper(patient_id)"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +179,13 @@ class PatientRow(Versioned, Base):
     biologic_naive: Mapped[bool | None] = mapped_column(Boolean)
     prior_phototherapy: Mapped[bool | None] = mapped_column(Boolean)
     prior_systemics: Mapped[str | None] = mapped_column(String(1000))
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"), index=True)
+    #: consent to the registry: when, which information sheet (version), what it covers
+    #: (``psoreg.store.consent.SCOPES``) and the date it was withdrawn
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consent_scope: Mapped[str | None] = mapped_column(String(32))
+    consent_withdrawn_date: Mapped[dt.date | None] = mapped_column(Date)
     courses: Mapped[list[CourseRow]] = relationship(
         back_populates="patient",
         order_by="(CourseRow.start_date, CourseRow.id)",
@@ -149,7 +193,7 @@ class PatientRow(Versioned, Base):
     )
 
 
-class CourseRow(Versioned, Base):
+class CourseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "courses"
     __table_args__ = (Index("uq_courses_course_id_ci", text("upper(course_id)"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +225,7 @@ class CourseRow(Versioned, Base):
     )
 
 
-class DoseRow(Versioned, Base):
+class DoseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "doses"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -190,7 +234,7 @@ class DoseRow(Versioned, Base):
     course: Mapped[CourseRow] = relationship(back_populates="doses")
 
 
-class VisitRow(Versioned, Base):
+class VisitRow(SoftDeleted, Versioned, Base):
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -206,7 +250,7 @@ class VisitRow(Versioned, Base):
     course: Mapped[CourseRow] = relationship(back_populates="visits")
 
 
-class EventRow(Versioned, Base):
+class EventRow(SoftDeleted, Versioned, Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -225,7 +269,7 @@ class EventRow(Versioned, Base):
     course: Mapped[CourseRow] = relationship(back_populates="events")
 
 
-class RelapseRow(Versioned, Base):
+class RelapseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "relapses"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -300,6 +344,64 @@ class CourseOutcomeRow(Base):
     paradoxical_event: Mapped[bool | None] = mapped_column(Boolean)
     outcome: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DataQuery(Base):
+    """A data query (REDCap's data resolution workflow): a question raised on one field of one
+    record, assigned, answered and closed; its thread is :class:`DataQueryMessage`."""
+
+    __tablename__ = "data_queries"
+    __table_args__ = (Index("ix_data_queries_site_status", "site", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"))
+    patient_pk: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    table_name: Mapped[str] = mapped_column(String(32))
+    record_pk: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # open | answered | closed
+    raised_by: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    messages: Mapped[list[DataQueryMessage]] = relationship(
+        cascade="all, delete-orphan", order_by="DataQueryMessage.id"
+    )
+
+
+class DataQueryMessage(Base):
+    """One step of a query's thread: raised, answered, closed, reopened, assigned."""
+
+    __tablename__ = "data_query_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_id: Mapped[int] = mapped_column(
+        ForeignKey("data_queries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportBatch(Base):
+    """A spreadsheet uploaded for import: kept between its preview and its commit (the file
+    itself is dropped once committed), audited as one batch."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str] = mapped_column(ForeignKey("sites.code"))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # previewed | committed | refused
+    #: the uploaded files (a JSON list of names with the bytes stored in ``data``, in order)
+    names: Mapped[list | None] = mapped_column(JSON)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 CLINICAL_TABLES: dict[str, type[Base]] = {

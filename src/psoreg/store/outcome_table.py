@@ -126,14 +126,17 @@ def install_refresh(factory: sessionmaker[Session], options: OutcomeOptions | No
 # --- computing and writing -------------------------------------------------------------------
 
 
-def compute(session: Session, patient_pks: Iterable[int] | None = None) -> pd.DataFrame:
-    """The engine's outcomes of these patients (all when None), from the database as it is now
-    in this transaction."""
+def compute(
+    session: Session, patient_pks: Iterable[int] | None = None, *, include_excluded: bool = False
+) -> pd.DataFrame:
+    """The engine's outcomes of these patients (all analysed ones when None), from the database
+    as it is now in this transaction (``include_excluded``: patients who withdrew consent too,
+    for their own page; never stored)."""
     from psoreg.outcomes.compiled import compiled
     from psoreg.store.export import build_cohort
 
     options = session_options(session)
-    cohort = build_cohort(session, patient_pks, fresh=True)
+    cohort = build_cohort(session, patient_pks, fresh=True, include_excluded=include_excluded)
     if cohort.courses.empty:
         import pandas as pd
 
@@ -217,7 +220,7 @@ def stale_patients(session: Session) -> list[int]:
 
     version = outcomes_version(session_options(session))
     q = (
-        select(CourseRow.patient_pk)
+        _analysed_courses(select(CourseRow.patient_pk))
         .outerjoin(CourseOutcomeRow, CourseOutcomeRow.course_pk == CourseRow.id)
         .where(
             (CourseOutcomeRow.course_pk.is_(None)) | (CourseOutcomeRow.outcomes_version != version)
@@ -225,6 +228,19 @@ def stale_patients(session: Session) -> list[int]:
         .distinct()
     )
     return sorted(session.scalars(q))
+
+
+def _analysed_courses(q: Any, sites: Iterable[str] | None = None) -> Any:
+    """``q`` (on courses) restricted to courses, not deleted, of analysed patients, not
+    deleted, of ``sites`` (None: all). Core-safe: says ``deleted_at IS NULL`` itself."""
+    from psoreg.store.inclusion import analysed
+
+    q = q.join(PatientRow, PatientRow.id == CourseRow.patient_pk).where(
+        analysed(), PatientRow.deleted_at.is_(None), CourseRow.deleted_at.is_(None)
+    )
+    if sites is not None:
+        q = q.where(PatientRow.site.in_(list(sites)))
+    return q
 
 
 def refresh_stale(store: Any, progress: Any | None = None) -> int:
@@ -246,26 +262,42 @@ def refresh_stale(store: Any, progress: Any | None = None) -> int:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def read_outcomes(session: Session, patient_pks: Iterable[int] | None = None) -> pd.DataFrame:
-    """Stored outcomes of these patients (all when None), one row per course sorted by
-    ``course_id``, with the engine's columns and types. Courses without a current row are
-    computed now (and not written: a read never writes)."""
+def read_outcomes(
+    session: Session,
+    patient_pks: Iterable[int] | None = None,
+    *,
+    sites: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Stored outcomes of these patients (all analysed ones when None; of ``sites`` when
+    given), one row per course sorted by ``course_id``, with the engine's columns and types.
+    Courses without a current row are computed now (and not written: a read never writes)."""
     from psoreg.outcomes.compiled import compiled, to_pandas
 
     c = compiled(session_options(session))
-    return to_pandas(_arrow(outcome_records(session, patient_pks), c.columns), c.columns)
+    records = outcome_records(session, patient_pks, sites=sites)
+    return to_pandas(_arrow(records, c.columns), c.columns)
 
 
-def outcome_records(session: Session, patient_pks: Iterable[int] | None = None) -> list[dict]:
+def outcome_records(
+    session: Session,
+    patient_pks: Iterable[int] | None = None,
+    *,
+    sites: Iterable[str] | None = None,
+    include_excluded: bool = False,
+) -> list[dict]:
     """As :func:`read_outcomes`, as plain dicts (null as None): what a page needs, without
-    building a DataFrame."""
+    building a DataFrame. ``include_excluded`` computes the outcomes of patients left out of
+    analyses (consent withdrawn) for their own page; they are never stored."""
     from psoreg.outcomes.compiled import outcomes_version
 
     version = outcomes_version(session_options(session))
     q = select(
         CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
     )
-    courses = select(CourseRow.id, CourseRow.patient_pk)
+    if include_excluded:
+        courses = select(CourseRow.id, CourseRow.patient_pk).where(CourseRow.deleted_at.is_(None))
+    else:
+        courses = _analysed_courses(select(CourseRow.id, CourseRow.patient_pk), sites)
     pks = None if patient_pks is None else list(patient_pks)
     if pks is not None:
         q = q.where(CourseOutcomeRow.patient_pk.in_(pks))
@@ -280,7 +312,7 @@ def outcome_records(session: Session, patient_pks: Iterable[int] | None = None) 
         else:
             records.append(found[1])
     if missing:
-        fresh = compute(session, sorted(missing))
+        fresh = compute(session, sorted(missing), include_excluded=include_excluded)
         records += [{k: plain(v) for k, v in r.items()} for r in fresh.to_dict("records")]
     records.sort(key=lambda r: r["course_id"])
     return records
@@ -300,8 +332,10 @@ def _arrow(records: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) 
     )
 
 
-def count_courses(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(CourseRow)) or 0
+def count_courses(session: Session, sites: Iterable[str] | None = None) -> int:
+    """Courses of analysed patients (of ``sites``), none deleted."""
+    q = _analysed_courses(select(func.count()).select_from(CourseRow), sites)
+    return session.scalar(q) or 0
 
 
 #: the outcome columns the dashboard needs (``psoreg.web.exports.dashboard_stats``)
@@ -313,13 +347,17 @@ DASHBOARD_COLUMNS = (
     "week_pasi75",
     "relapse",
     "paradoxical_event",
+    "weeks_on_treatment",
+    "survival_event",
+    "site",
 )
 
 
-def dashboard_table(session: Session) -> pd.DataFrame:
-    """The few outcome columns the dashboard needs, for every course, read with the database's
-    JSON functions (no JSON decoding in Python). Falls back to :func:`read_outcomes` when any
-    course has no current stored row, so a stale value is never counted."""
+def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.DataFrame:
+    """The few outcome columns the dashboard needs, for every analysed course (of ``sites``),
+    read with the database's JSON functions (no JSON decoding in Python), with the patient's
+    site. Falls back to :func:`read_outcomes` when any course has no current stored row, so a
+    stale value is never counted."""
     import pandas as pd
 
     from psoreg.outcomes.compiled import outcomes_version
@@ -335,11 +373,25 @@ def dashboard_table(session: Session) -> pd.DataFrame:
         o["week_pasi75"].as_float(),
         CourseOutcomeRow.relapse,
         CourseOutcomeRow.paradoxical_event,
-    )
-    rows = session.connection().execute(q).all()
-    if len(rows) != count_courses(session) or any(r[0] != version for r in rows):
-        return read_outcomes(session)[list(DASHBOARD_COLUMNS)]
+        o["weeks_on_treatment"].as_float(),
+        o["survival_event"].as_boolean(),
+        PatientRow.site,
+    ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
+    rows = session.connection().execute(_analysed_courses(q, sites)).all()
+    if len(rows) != count_courses(session, sites) or any(r[0] != version for r in rows):
+        codes = None if sites is None else list(sites)
+        full = read_outcomes(session, sites=codes)
+        site_of = dict(
+            session.execute(
+                select(CourseRow.course_id, PatientRow.site).join(
+                    PatientRow, PatientRow.id == CourseRow.patient_pk
+                )
+            ).all()
+        )
+        full["site"] = full["course_id"].map(site_of)
+        return full[list(DASHBOARD_COLUMNS)]
     data = {name: [r[i + 1] for r in rows] for i, name in enumerate(DASHBOARD_COLUMNS)}
     df = pd.DataFrame(data, columns=list(DASHBOARD_COLUMNS))
-    df["week_pasi75"] = pd.to_numeric(df["week_pasi75"], errors="coerce").astype(float)
+    for col in ("week_pasi75", "weeks_on_treatment"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     return df

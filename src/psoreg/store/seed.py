@@ -59,6 +59,10 @@ def seed_visit_cohort(session: Session, folder: Path | None = None) -> int:
         return 0
     a = SEED_ACTOR
     patients: dict[str, PatientRow] = {}
+    first_start: dict[str, str] = {}
+    for r in _csv(folder, "courses"):
+        if r.get("start_date"):
+            first_start[r["patient"]] = min(first_start.get(r["patient"], "9999"), r["start_date"])
     for r in _csv(folder, "patients"):
         pid = r["patient"]
         year = r.get("birth_year")
@@ -78,6 +82,10 @@ def seed_visit_cohort(session: Session, folder: Path | None = None) -> int:
             "biologic_naive": r.get("biologic_naive"),
             "prior_phototherapy": r.get("prior_phototherapy"),
             "prior_systemics": r.get("prior_systemics"),
+            # consent to the registry (information sheet version 1.0) before the first course
+            "consent_date": first_start.get(pid),
+            "consent_version": "1.0" if pid in first_start else None,
+            "consent_scope": "research" if pid in first_start else None,
         }
         patients[pid] = service.create(session, a, "patients", data, reason="demo seed")
     courses = {}
@@ -134,7 +142,7 @@ def seed_visit_cohort(session: Session, folder: Path | None = None) -> int:
 
 
 def _seed_doses(session: Session, courses: dict[str, Any]) -> None:
-    """Label doses for the demo's courses up to their stop or follow-up (one deviation kept)."""
+    """Every label dose of the demo's courses up to their stop or follow-up (one missed)."""
     from psoreg.catalogue import expected_doses
 
     for cid, course in courses.items():
@@ -142,7 +150,7 @@ def _seed_doses(session: Session, courses: dict[str, Any]) -> None:
         if end is None:
             continue
         weight = course.patient.weight_kg
-        for dose in expected_doses(course.drug, (end - course.start_date).days / 7, weight)[:8]:
+        for dose in expected_doses(course.drug, (end - course.start_date).days / 7, weight):
             if cid == "C01" and dose.week == 4:
                 continue  # a missed dose, so the demo shows a deviation
             service.create(

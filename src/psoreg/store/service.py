@@ -44,48 +44,102 @@ from psoreg.store.models import (
 )
 
 ROLES = ("admin", "clinician", "analyst")
+#: the roles a user may have at one site (administrators act at every site)
+SITE_ROLES = ("clinician", "analyst")
 #: what each role may do; a new role or permission is one line here (roles are checked
-#: through :meth:`Actor.can`, never by comparing role names elsewhere)
+#: through :meth:`Actor.can` and :meth:`Actor.can_at`, never by comparing role names elsewhere)
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"records.write", "records.identified", "users.manage", "audit.read"}),
-    "clinician": frozenset({"records.write", "records.identified"}),
-    "analyst": frozenset(),
+    "admin": frozenset(
+        {
+            "records.write",
+            "records.identified",
+            "records.restore",
+            "users.manage",
+            "audit.read",
+            "queries.raise",
+        }
+    ),
+    "clinician": frozenset({"records.write", "records.identified", "queries.raise"}),
+    "analyst": frozenset({"queries.raise"}),
 }
 WRITE_ROLES = frozenset(r for r, perms in PERMISSIONS.items() if "records.write" in perms)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: the audit trail's "who" (and from where), and what the role allows."""
+    """Who is acting: the audit trail's "who" (and from where), and what the role allows.
+
+    ``sites`` are the user's ``(site, role)`` memberships: the role at each site decides what
+    the user sees and does with that site's patients. ``None`` means every site with ``role``
+    (administrators, accounts granted all sites, the command line, the demo seed).
+    """
 
     username: str
     role: str
     address: str | None = None
+    sites: tuple[tuple[str, str], ...] | None = None
 
     def can(self, permission: str) -> bool:
+        """The account's own role allows ``permission`` (administration, the audit log)."""
         return permission in PERMISSIONS.get(self.role, frozenset())
+
+    def role_at(self, site: str | None) -> str | None:
+        """The user's role at ``site`` (None: the user may not see the site)."""
+        if self.sites is None or self.role == "admin":
+            return self.role
+        return dict(self.sites).get(site or "")
+
+    def can_at(self, site: str | None, permission: str) -> bool:
+        role = self.role_at(site)
+        return role is not None and permission in PERMISSIONS.get(role, frozenset())
+
+    def sees(self, site: str | None) -> bool:
+        return self.role_at(site) is not None
+
+    @property
+    def site_codes(self) -> frozenset[str] | None:
+        """The sites the user sees (None: every site)."""
+        if self.sites is None or self.role == "admin":
+            return None
+        return frozenset(s for s, _ in self.sites)
+
+    def sites_with(self, permission: str) -> frozenset[str] | None:
+        """The sites where the user has ``permission`` (None: every site, if the role has it)."""
+        if self.sites is None or self.role == "admin":
+            return None if self.can(permission) else frozenset()
+        return frozenset(s for s, r in self.sites if permission in PERMISSIONS.get(r, ()))
 
     @property
     def can_write(self) -> bool:
-        return self.can("records.write")
+        """May change records at some site."""
+        found = self.sites_with("records.write")
+        return found is None or bool(found)
 
     @property
     def identified(self) -> bool:
-        """May see names, exact dates and registry ids (not analysts)."""
-        return self.can("records.identified")
+        """Sees names, exact dates and registry ids at every site it sees (not analysts)."""
+        if self.sites is None or self.role == "admin":
+            return self.can("records.identified")
+        return bool(self.sites) and all(
+            "records.identified" in PERMISSIONS.get(r, ()) for _, r in self.sites
+        )
 
     @property
     def is_admin(self) -> bool:
         return self.can("users.manage")
 
 
-def require_write(actor: Actor) -> None:
-    if not actor.can_write:
-        raise Forbidden(f"role {actor.role!r} may not change records")
+def require_write(actor: Actor, site: str | None = None) -> None:
+    """Refuse unless the actor may change records (at ``site``, when given)."""
+    allowed = actor.can_write if site is None else actor.can_at(site, "records.write")
+    if not allowed:
+        where = f" at site {site}" if site is not None and actor.sees(site) else ""
+        raise Forbidden(f"{actor.username} ({actor.role}) may not change records{where}")
 
 
 #: the longest patient id (a course id adds "-C" and a number to it)
 PATIENT_ID_LENGTH = 32
+SITE_CODE_LENGTH = 16
 COURSE_ID_LENGTH = 48
 #: the longest free text of a ``Text`` column (event descriptions) and of a reason
 LONG_TEXT = 4000
@@ -103,9 +157,11 @@ def _text(table: str, column: str) -> p.Parser:
 
 PATIENT_FIELDS: dict[str, p.Parser] = {
     "patient_id": p.identifier(PATIENT_ID_LENGTH),
+    "site": p.identifier(SITE_CODE_LENGTH),
     "name": _text("patients", "name"),
     "hospital_number": _text("patients", "hospital_number"),
     "birth_date": p.date,
+    "birth_year": p.integer,
     "sex": _text("patients", "sex"),
     "ethnicity": _text("patients", "ethnicity"),
     "weight_kg": p.number,
@@ -117,7 +173,13 @@ PATIENT_FIELDS: dict[str, p.Parser] = {
     "biologic_naive": p.boolean,
     "prior_phototherapy": p.boolean,
     "prior_systemics": _text("patients", "prior_systemics"),
+    "consent_date": p.date,
+    "consent_version": _text("patients", "consent_version"),
+    "consent_scope": _text("patients", "consent_scope"),
+    "consent_withdrawn_date": p.date,
 }
+#: the consent fields of a patient (recorded on their own form, audited as "consent")
+CONSENT_FIELDS = ("consent_date", "consent_version", "consent_scope", "consent_withdrawn_date")
 COURSE_FIELDS: dict[str, p.Parser] = {
     "course_id": p.identifier(COURSE_ID_LENGTH),
     "drug": _text("courses", "drug"),
@@ -175,7 +237,7 @@ FIELDS: dict[str, dict[str, p.Parser]] = {
 }
 #: the stored columns of each table (what the audit trail compares)
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "patients": (*PATIENT_FIELDS, "birth_year"),
+    "patients": tuple(PATIENT_FIELDS),
     "courses": tuple(COURSE_FIELDS),
     "doses": tuple(DOSE_FIELDS),
     "visits": ("date", "pasi", "pasi_components", "bsa", "dlqi", "dlqi_answers", "pga"),
@@ -311,32 +373,98 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[Any, A
     return {k: (old.get(k), val) for k, val in new.items() if old.get(k) != val}
 
 
-def get(session: Session, table: str, pk: int) -> Any:
-    """The record ``pk`` of ``table`` or :class:`NotFound`."""
+def site_of(table: str, row: Any) -> str | None:
+    """The site of the patient a record belongs to."""
+    if table == "patients":
+        return row.site
+    if table == "courses":
+        return row.patient.site
+    return row.course.patient.site
+
+
+def patient_pk_of(table: str, row: Any) -> int:
+    if table == "patients":
+        return row.id
+    if table == "courses":
+        return row.patient_pk
+    return row.course.patient_pk
+
+
+def _ancestors_deleted(session: Session, table: str, row: Any) -> str | None:
+    """What hides a record whose parent (course, patient) was deleted, if any (one query)."""
+    if table == "patients":
+        return None
+    include = {"include_deleted": True}
+    with session.no_autoflush:
+        if table == "courses":
+            gone = session.scalar(
+                select(PatientRow.deleted_at)
+                .where(PatientRow.id == row.patient_pk)
+                .execution_options(**include)
+            )
+            return "patient" if gone is not None else None
+        found = session.execute(
+            select(CourseRow.deleted_at, PatientRow.deleted_at)
+            .join(PatientRow, PatientRow.id == CourseRow.patient_pk)
+            .where(CourseRow.id == row.course_pk)
+            .execution_options(**include)
+        ).first()
+    if found is None:
+        return None
+    return "course" if found[0] is not None else "patient" if found[1] is not None else None
+
+
+def get(
+    session: Session,
+    table: str,
+    pk: int,
+    actor: Actor | None = None,
+    *,
+    include_deleted: bool = False,
+) -> Any:
+    """The record ``pk`` of ``table`` or :class:`NotFound` (also when it, or the course or
+    patient it belongs to, is deleted, or the actor may not see its site)."""
     if table not in CLINICAL_TABLES:
         raise NotFound(f"no such record type {table}")
-    row = session.get(CLINICAL_TABLES[table], pk)
-    if row is None:
+    model = CLINICAL_TABLES[table]
+    with session.no_autoflush:
+        row = session.get(
+            model, pk, execution_options={"include_deleted": True} if include_deleted else {}
+        )
+    if row is None or (not include_deleted and row.deleted_at is not None):
+        raise NotFound(f"no {table} record {pk}")
+    if not include_deleted and _ancestors_deleted(session, table, row):
+        raise NotFound(f"no {table} record {pk}")
+    if actor is not None and not actor.sees(site_of(table, row)):
         raise NotFound(f"no {table} record {pk}")
     return row
 
 
 def _next_course_id(session: Session, patient: PatientRow) -> str:
-    """``<patient id>-C<n>``, n one more than the patient's courses (skipping ids in use).
+    """``<patient id>-C<n>``, n one more than the patient's courses (skipping ids in use,
+    deleted courses' included).
 
     The caller holds the patient's row lock (:func:`_lock_patient`), so two concurrent
     creations for one patient cannot pick the same n.
     """
     n = (
         session.scalar(
-            select(func.count()).select_from(CourseRow).where(CourseRow.patient_pk == patient.id)
+            select(func.count())
+            .select_from(CourseRow)
+            .where(CourseRow.patient_pk == patient.id)
+            .execution_options(include_deleted=True)
         )
         or 0
     )
     while True:
         n += 1
         cid = f"{patient.patient_id}-C{n}"
-        if session.scalar(select(CourseRow.id).where(CourseRow.course_id == cid)) is None:
+        taken = session.scalar(
+            select(CourseRow.id)
+            .where(func.upper(CourseRow.course_id) == cid.upper())
+            .execution_options(include_deleted=True)
+        )
+        if taken is None:
             return cid
 
 
@@ -366,6 +494,30 @@ def _insert(session: Session, table: str, row: Any, values: dict[str, Any], pare
         raise FieldError({key: f"{values.get(key)} is already used by another record"}) from None
 
 
+def _site(session: Session, actor: Actor, values: dict[str, Any], old: str | None = None) -> None:
+    """The patient's site: given, or the one site where the actor may write; it must exist,
+    be active (for a new patient or a move) and be one where the actor may write."""
+    from psoreg.store.models import Site
+
+    code = values.get("site")
+    with session.no_autoflush:
+        if not code:
+            writable = actor.sites_with("records.write")
+            if writable is None:
+                active = session.scalars(select(Site.code).where(Site.active)).all()
+                writable = frozenset(active)
+            if len(writable) == 1:
+                values["site"] = code = next(iter(writable))
+            else:
+                raise FieldError({"site": "required: choose the patient's site"})
+        site = session.get(Site, code)
+    if site is None or not actor.sees(code):
+        raise FieldError({"site": f"{code} is not a site of this registry"})
+    if code != old and not site.active:
+        raise FieldError({"site": f"{code} is closed to new patients"})
+    require_write(actor, code)
+
+
 def create(
     session: Session,
     actor: Actor,
@@ -378,12 +530,16 @@ def create(
     require_write(actor)
     values = _fold(table, p.parse_fields(FIELDS[table], data, partial=False))
     parent = None
-    if table == "courses":
-        parent = get(session, "patients", parent_pk)  # type: ignore[arg-type]
+    if table == "patients":
+        _site(session, actor, values)
+    elif table == "courses":
+        parent = get(session, "patients", parent_pk, actor)  # type: ignore[arg-type]
+        require_write(actor, parent.site)
         _lock_patient(session, parent.id)
         values["course_id"] = values.get("course_id") or _next_course_id(session, parent)
-    elif table != "patients":
-        parent = get(session, "courses", parent_pk)  # type: ignore[arg-type]
+    else:
+        parent = get(session, "courses", parent_pk, actor)  # type: ignore[arg-type]
+        require_write(actor, parent.patient.site)
     values = _validate(table, values, parent)
     _unique(session, table, values, None)
     model = CLINICAL_TABLES[table]
@@ -409,9 +565,14 @@ def _unique(session: Session, table: str, values: dict[str, Any], pk: int | None
         return
     model = CLINICAL_TABLES[table]
     column = getattr(model, key)
-    found = session.scalar(select(model.id).where(func.upper(column) == values[key].upper()))
-    if found is not None and found != pk:
-        raise FieldError({key: f"{values[key]} is already used by another record"})
+    found = session.execute(
+        select(model.id, model.deleted_at)
+        .where(func.upper(column) == values[key].upper())
+        .execution_options(include_deleted=True)
+    ).first()
+    if found is not None and found[0] != pk:
+        deleted = " (a deleted record: an administrator can restore it)" if found[1] else ""
+        raise FieldError({key: f"{values[key]} is already used by another record{deleted}"})
 
 
 def update(
@@ -422,14 +583,23 @@ def update(
     data: dict[str, Any],
     version: int | None,
     reason: str | None = None,
+    *,
+    action: str = "update",
 ) -> Any:
     """Change the fields given in ``data``; ``version`` is the version the user read."""
     require_write(actor)
-    row = get(session, table, pk)
+    row = get(session, table, pk, actor)
+    require_write(actor, site_of(table, row))
     check_version(table, row, version, session)
     parsed = _fold(table, p.parse_fields(FIELDS[table], data, partial=True))
     old = row_values(table, row)
-    merged = _validate(table, {**old, **parsed}, _parent(table, row), row, given=list(parsed))
+    merged = {**old, **parsed}
+    if table == "patients":
+        if "birth_date" in parsed and "birth_year" not in parsed:
+            merged["birth_year"] = None  # derived again from the new birth date
+        if merged.get("site") != old.get("site"):
+            _site(session, actor, merged, old.get("site"))
+    merged = _validate(table, merged, _parent(table, row), row, given=list(parsed))
     _unique(session, table, merged, row.id)
     changes = _changes(old, {k: merged[k] for k in COLUMNS[table] if k in merged})
     if not changes:
@@ -440,7 +610,7 @@ def update(
     audit.record(
         session,
         username=actor.username,
-        action="update",
+        action=action,
         table=table,
         record_id=str(row.id),
         changes=changes,
@@ -449,6 +619,21 @@ def update(
         address=actor.address,
     )
     return row
+
+
+def record_consent(
+    session: Session,
+    actor: Actor,
+    pk: int,
+    data: dict[str, Any],
+    version: int | None,
+    reason: str | None = None,
+) -> PatientRow:
+    """Record, renew or withdraw a patient's consent (audited as ``consent``)."""
+    unknown = sorted(set(data) - set(CONSENT_FIELDS))
+    if unknown:
+        raise FieldError({k: "not a consent field" for k in unknown})
+    return update(session, actor, "patients", pk, data, version, reason, action="consent")
 
 
 def check_version(table: str, row: Any, version: Any, session: Session | None = None) -> None:
@@ -465,6 +650,13 @@ def check_version(table: str, row: Any, version: Any, session: Session | None = 
         raise Conflict(table, row.id, row_values(table, row), row.version, read, changes)
 
 
+def _required_reason(reason: Any, what: str) -> str:
+    why = clean_reason(reason)
+    if not why:
+        raise FieldError({"reason": f"required: say why this record is {what}"})
+    return why
+
+
 def delete(
     session: Session,
     actor: Actor,
@@ -472,30 +664,179 @@ def delete(
     pk: int,
     version: int | None,
     reason: str | None = None,
-) -> None:
-    """Delete a record (and, for patients and courses, what hangs under them), audited.
-
-    The audit entries are gathered first, then the rows are deleted, then the entries are
-    written: the audit chain's lock is the last one a transaction takes (no deadlock with a
-    concurrent edit of a record under the one deleted)."""
+) -> Any:
+    """Delete a record, softly: it is kept with who deleted it, when and why, hidden from every
+    page, analysis and export (and so is everything under it), and an administrator can
+    restore it. A reason is required; the deletion is audited and the open data queries on the
+    record (and on the records under it) are closed."""
     require_write(actor)
-    row = get(session, table, pk)
+    row = get(session, table, pk, actor)
+    require_write(actor, site_of(table, row))
     check_version(table, row, version, session)
-    entries = list(_deletions(table, row, clean_reason(reason)))
+    why = _required_reason(reason, "deleted")
+    from psoreg.store.models import utcnow
+
+    row.deleted_at = utcnow()
+    row.deleted_by = actor.username[:64]
+    row.deleted_reason = why
+    session.flush()
+    audit.record(
+        session,
+        username=actor.username,
+        action="delete",
+        table=table,
+        record_id=str(row.id),
+        changes={"deleted": (None, f"{row.deleted_at:%Y-%m-%d %H:%M} UTC")},
+        reason=why,
+        record_version=row.version,
+        address=actor.address,
+    )
+    from psoreg.store import queries
+
+    queries.close_for_deleted(session, actor, table, row, why)
+    return row
+
+
+def restore(session: Session, actor: Actor, table: str, pk: int, reason: str | None = None) -> Any:
+    """Restore a deleted record (administrators): it must still be valid under its parent,
+    which must not be deleted itself (restore the patient or course first)."""
+    if not actor.can("records.restore"):
+        raise Forbidden("only administrators may restore deleted records")
+    row = get(session, table, pk, include_deleted=True)
+    if row.deleted_at is None:
+        raise FieldError({"record": f"{_NAMES.get(table, 'patient')} {pk} is not deleted"})
+    hidden_by = _ancestors_deleted(session, table, row)
+    if hidden_by:
+        raise FieldError({"record": f"its {hidden_by} is deleted: restore the {hidden_by} first"})
+    why = _required_reason(reason, "restored")
+    values = row_values(table, row)
+    parent = _parent(table, row)
+    _validate(table, dict(values), parent)
+    row.deleted_at = row.deleted_by = row.deleted_reason = None
+    session.flush()
+    audit.record(
+        session,
+        username=actor.username,
+        action="restore",
+        table=table,
+        record_id=str(row.id),
+        changes={"deleted": ("yes", None)},
+        reason=why,
+        record_version=row.version,
+        address=actor.address,
+    )
+    return row
+
+
+def purge(
+    session: Session,
+    actor: Actor,
+    table: str,
+    pk: int,
+    reason: str | None = None,
+) -> None:
+    """Remove a deleted record for good (administrators; e.g. a patient's erasure request),
+    and everything under it - each record removed audited, its reason naming the record whose
+    removal took it. The audit entries are gathered first, then the rows are deleted, then the
+    entries are written: the audit chain's lock is the last one a transaction takes."""
+    if not actor.can("records.restore"):
+        raise Forbidden("only administrators may remove records for good")
+    row = get(session, table, pk, include_deleted=True)
+    if row.deleted_at is None:
+        raise FieldError({"record": "delete the record first (a reason is kept), then purge it"})
+    why = _required_reason(reason, "removed for good")
+    entries = list(_deletions(session, table, row, why))
     session.delete(row)
     session.flush()
     for e in entries:
         audit.record(session, username=actor.username, address=actor.address, **e)
 
 
+def _all_children(session: Session, table: str, row: Any) -> Iterator[tuple[str, Any]]:
+    """The records directly under ``row``, deleted ones included."""
+    if table == "patients":
+        q = select(CourseRow).where(CourseRow.patient_pk == row.id)
+        for c in session.scalars(q.execution_options(include_deleted=True)):
+            yield "courses", c
+    elif table == "courses":
+        for t in CHILD_TABLES:
+            model = CLINICAL_TABLES[t]
+            q = select(model).where(model.course_pk == row.id)  # type: ignore[attr-defined]
+            for child in session.scalars(q.execution_options(include_deleted=True)):
+                yield t, child
+
+
+def count_under(session: Session, table: str, row: Any) -> dict[str, int]:
+    """How many records (not deleted) are under ``row``: what deleting it hides with it."""
+    out: dict[str, int] = {}
+    if table == "patients":
+        courses = list(row.courses)
+        out["courses"] = len(courses)
+    elif table == "courses":
+        courses = [row]
+    else:
+        return out
+    for t in CHILD_TABLES:
+        n = sum(len(getattr(c, t)) for c in courses)
+        if n:
+            out[t] = n
+    return {k: v for k, v in out.items() if v}
+
+
+def deleted_records(session: Session, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
+    """Deleted records of the actor's sites, newest first: what an administrator may restore."""
+    out = []
+    for table, model in CLINICAL_TABLES.items():
+        q = (
+            select(model)
+            .where(model.deleted_at.is_not(None))  # type: ignore[attr-defined]
+            .execution_options(include_deleted=True)
+            .limit(limit)
+        )
+        for row in session.scalars(q):
+            site = session.scalar(
+                select(PatientRow.site)
+                .where(PatientRow.id == _patient_pk_raw(session, table, row))
+                .execution_options(include_deleted=True)
+            )
+            if not actor.sees(site):
+                continue
+            out.append(
+                {
+                    "table": table,
+                    "pk": row.id,
+                    "site": site,
+                    "deleted_at": row.deleted_at,
+                    "deleted_by": row.deleted_by,
+                    "reason": row.deleted_reason,
+                    "values": row_values(table, row),
+                    "hidden_by": _ancestors_deleted(session, table, row),
+                }
+            )
+    out.sort(key=lambda r: r["deleted_at"], reverse=True)
+    return out[:limit]
+
+
+def _patient_pk_raw(session: Session, table: str, row: Any) -> int | None:
+    if table == "patients":
+        return row.id
+    if table == "courses":
+        return row.patient_pk
+    return session.scalar(
+        select(CourseRow.patient_pk)
+        .where(CourseRow.id == row.course_pk)
+        .execution_options(include_deleted=True)
+    )
+
+
 def _deletions(
-    table: str, row: Any, reason: str | None, under: str = ""
+    session: Session, table: str, row: Any, reason: str | None, under: str = ""
 ) -> Iterator[dict[str, Any]]:
-    """The audit entries of deleting ``row`` and every record under it (the cascade): each
-    record removed gets its own, its reason naming the record whose deletion removed it."""
-    why = f"deleted with {under}" + (f": {reason}" if reason else "") if under else reason
+    """The audit entries of removing ``row`` and every record under it (the cascade): each
+    record removed gets its own, its reason naming the record whose removal removed it."""
+    why = f"removed with {under}" + (f": {reason}" if reason else "") if under else reason
     yield {
-        "action": "delete",
+        "action": "purge",
         "table": table,
         "record_id": str(row.id),
         "changes": {k: (v, None) for k, v in row_values(table, row).items() if v is not None},
@@ -503,8 +844,8 @@ def _deletions(
         "record_version": row.version,
     }
     top = under or f"{_NAMES.get(table, 'patient')} {row.id}"
-    for child_table, child in _children(table, row):
-        yield from _deletions(child_table, child, reason, top)
+    for child_table, child in list(_all_children(session, table, row)):
+        yield from _deletions(session, child_table, child, reason, top)
 
 
 def stop_course(
@@ -515,6 +856,7 @@ def stop_course(
     stop_reason: Any,
     version: int | None,
     reason: str | None = None,
+    next_treatment: Any = None,
 ) -> CourseRow:
     """Stop a course on ``stop_date`` for ``stop_reason`` (a :class:`StopReason` value)."""
     errors = {}
@@ -525,7 +867,19 @@ def stop_course(
     if errors:
         raise FieldError(errors)
     data = {"stop_date": stop_date, "stop_reason": stop_reason}
+    if p.text("next_treatment", next_treatment):
+        data["next_treatment"] = next_treatment
     return update(session, actor, "courses", pk, data, version, reason)
+
+
+def restart_course(
+    session: Session, actor: Actor, pk: int, version: int | None, reason: str | None = None
+) -> CourseRow:
+    """Undo a course's stop (entered by mistake, or treatment resumed): the stop date and
+    reason are cleared; refused while a relapse is recorded after the stop."""
+    return update(
+        session, actor, "courses", pk, {"stop_date": None, "stop_reason": None}, version, reason
+    )
 
 
 __all__ = [
@@ -538,8 +892,14 @@ __all__ = [
     "VisitRow",
     "check_version",
     "create",
+    "count_under",
     "delete",
+    "deleted_records",
     "get",
+    "purge",
+    "record_consent",
+    "restart_course",
+    "restore",
     "stop_course",
     "update",
 ]

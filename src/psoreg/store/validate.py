@@ -28,6 +28,7 @@ from psoreg.model import (
 )
 from psoreg.model.vocab import EventKind, Morphology
 from psoreg.scores import dlqi, pasi_from_components
+from psoreg.scores._validate import check_int, check_number
 from psoreg.store.errors import FieldError
 from psoreg.store.models import CourseRow, PatientRow
 
@@ -124,18 +125,65 @@ def _morphology(field: str, value: str | None, errors: dict[str, str]) -> None:
                 errors.setdefault(field, f"unknown morphology {part.strip()!r}; one of: {allowed}")
 
 
+#: what a patient's consent covers: the code stored, and how forms and exports show it
+CONSENT_SCOPES = {
+    "research": "Registry and research (analyses, pseudonymised exports)",
+    "registry": "Registry only: no research use",
+}
+
+
+def _check_consent(v: dict[str, Any], errors: dict[str, str]) -> None:
+    given, withdrawn = v.get("consent_date"), v.get("consent_withdrawn_date")
+    _not_future("consent_date", given, errors)
+    _not_future("consent_withdrawn_date", withdrawn, errors)
+    scope = v.get("consent_scope")
+    if scope is not None:
+        key = scope.strip().lower()
+        match = next((k for k, label in CONSENT_SCOPES.items() if key in (k, label.lower())), None)
+        if match is None:
+            errors.setdefault(
+                "consent_scope", f"got {scope!r}; expected one of: {', '.join(CONSENT_SCOPES)}"
+            )
+        else:
+            v["consent_scope"] = match
+    if given and withdrawn and withdrawn < given:
+        errors.setdefault(
+            "consent_withdrawn_date", f"{withdrawn} is before consent was given ({given})"
+        )
+    born = v.get("birth_date")
+    if given and born and given < born:
+        errors.setdefault("consent_date", f"{given} is before the patient's birth ({born})")
+
+
+def _collect(errors: dict[str, str], fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run a check; its problems join ``errors`` (so every problem is reported at once)."""
+    try:
+        return fn(*args, **kw)
+    except FieldError as exc:
+        for k, msg in exc.errors.items():
+            errors.setdefault(k, msg)
+        return None
+
+
 def check_patient(v: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if not v.get("patient_id"):
         errors["patient_id"] = "required"
     _not_future("birth_date", v.get("birth_date"), errors)
     if v.get("birth_date") is not None:
+        year = v.get("birth_year")
+        if year is not None and year != v["birth_date"].year:
+            errors.setdefault("birth_year", f"{year} differs from the date of birth")
         v["birth_year"] = v["birth_date"].year
-    _raise(errors)
-    p = build(
+    elif v.get("birth_year") is not None and v["birth_year"] > dt.date.today().year:
+        errors.setdefault("birth_year", f"{v['birth_year']} is in the future")
+    _check_consent(v, errors)
+    p = _collect(
+        errors,
+        build,
         Patient,
         {
-            "patient_id": v["patient_id"],
+            "patient_id": v.get("patient_id") or "?",
             "sex": v.get("sex") or "unknown",
             "birth_year": v.get("birth_year"),
             "ethnicity": v.get("ethnicity"),
@@ -149,6 +197,7 @@ def check_patient(v: dict[str, Any]) -> dict[str, Any]:
         },
         {"had_prior_phototherapy": "prior_phototherapy"},
     )
+    _raise(errors)
     v["sex"] = p.sex.value
     if p.phenotypes:
         v["phenotypes"] = ";".join(m.value for m in p.phenotypes)
@@ -167,25 +216,25 @@ def check_course(v: dict[str, Any], patient: PatientRow) -> dict[str, Any]:
     _enum("stop_reason", v.get("stop_reason"), StopReason, errors)
     if v.get("stop_date") is not None and not v.get("stop_reason"):
         errors.setdefault("stop_reason", "give the reason the course stopped")
+    if v.get("stop_reason") and v.get("stop_date") is None:
+        errors.setdefault("stop_date", "give the date the course stopped (or clear the reason)")
+    fu, start = v.get("followup_date"), v.get("start_date")
+    if fu is not None and start is not None and fu < start:
+        errors.setdefault("followup_date", f"{fu} is before start_date {start}")
+    given = {
+        "course_id": v.get("course_id") or "?",
+        "patient_id": patient.patient_id,
+        "drug": v.get("drug"),
+        "regimen": v.get("regimen"),
+        "start_date": start,
+        "stop_date": v.get("stop_date"),
+        "stop_reason": v.get("stop_reason") if "stop_reason" not in errors else None,
+        "baseline_pasi": v.get("baseline_pasi"),
+        "baseline_dlqi": v.get("baseline_dlqi"),
+        "next_treatment": v.get("next_treatment"),
+    }
+    c = _collect(errors, build, Course, {k: x for k, x in given.items() if k not in errors})
     _raise(errors)
-    c = build(
-        Course,
-        {
-            "course_id": v["course_id"],
-            "patient_id": patient.patient_id,
-            "drug": v["drug"],
-            "regimen": v.get("regimen"),
-            "start_date": v["start_date"],
-            "stop_date": v.get("stop_date"),
-            "stop_reason": v.get("stop_reason"),
-            "baseline_pasi": v.get("baseline_pasi"),
-            "baseline_dlqi": v.get("baseline_dlqi"),
-            "next_treatment": v.get("next_treatment"),
-        },
-    )
-    fu = v.get("followup_date")
-    if fu is not None and fu < v["start_date"]:
-        raise FieldError({"followup_date": f"{fu} is before start_date {v['start_date']}"})
     v["drug"] = c.drug
     return v
 
@@ -206,42 +255,62 @@ def check_dose(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
         errors.setdefault("date", f"{v['date']} is before the course start {course.start_date}")
     if v.get("date") and course.stop_date and v["date"] > course.stop_date:
         errors.setdefault("date", f"{v['date']} is after the course stopped ({course.stop_date})")
+    if v.get("dose_mg") is not None:
+        _collect(
+            errors,
+            build,
+            DoseAdministration,
+            {"course_id": course.course_id, "date": course.start_date, "dose_mg": v["dose_mg"]},
+        )
     _raise(errors)
-    build(
-        DoseAdministration,
-        {"course_id": course.course_id, "date": v["date"], "dose_mg": v["dose_mg"]},
-    )
     return v
 
 
-def pasi_total(components: dict[str, Any]) -> float:
-    """PASI from the grid's 16 fields (errors name the field, e.g. ``trunk_erythema``).
+def _pasi_component(field: str, value: Any) -> float:
+    """One cell of the grid: a sign an integer 0-4, an area a percentage 0-100."""
+    try:
+        if field.endswith("_area_percent"):
+            return check_number(field, value, 0, 100)
+        return float(check_int(field, value, 0, 4))
+    except InvalidValue as exc:
+        raise FieldError({field: f"got {_plain_number(value)}; expected {exc.allowed}"}) from None
 
-    Values out of range are reported first; then any field left blank.
-    """
+
+def _plain_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def pasi_total(components: dict[str, Any]) -> float:
+    """PASI from the grid's 16 fields; every cell out of range and every cell left blank is
+    reported at once, each under its own field (e.g. ``trunk_erythema``)."""
+    errors: dict[str, str] = {}
     flat: dict[str, Any] = {}
     for k in PASI_FIELDS:
         val = components.get(k)
-        if val is not None and not k.endswith("percent") and float(val) == int(val):
-            val = int(val)
-        flat[k] = val
-    try:
-        total = pasi_from_components(**{k: 0 if x is None else x for k, x in flat.items()}).total
-    except InvalidValue as exc:
-        raise FieldError({exc.field: f"got {exc.value!r}; expected {exc.allowed}"}) from None
-    missing = [k for k, x in flat.items() if x is None]
-    if missing:
-        raise FieldError({missing[0]: "required when the PASI grid is used"})
-    return float(total)
+        if val is None:
+            errors[k] = "required when the PASI grid is used"
+            continue
+        flat[k] = _collect(errors, _pasi_component, k, val)
+    _raise(errors)
+    ints = {k: (x if k.endswith("percent") else int(x)) for k, x in flat.items()}
+    return float(pasi_from_components(**ints).total)
 
 
 def dlqi_total(answers: list[Any]) -> int:
-    """DLQI total from 10 answers (Cardiff rules); refused when two or more are unanswered."""
-    try:
-        result = dlqi(answers)
-    except InvalidValue as exc:
-        field = exc.field.replace("dlqi.", "dlqi_") if exc.field.startswith("dlqi.") else "dlqi"
-        raise FieldError({field: f"got {exc.value!r}; expected {exc.allowed}"}) from None
+    """DLQI total from 10 answers (Cardiff rules); refused when two or more are unanswered.
+    Every answer that is not a DLQI answer is reported at once."""
+    errors: dict[str, str] = {}
+    for i, a in enumerate(answers, start=1):
+        if a is None:
+            continue
+        try:
+            dlqi([a if j == i else None for j in range(1, 11)])
+        except InvalidValue as exc:
+            errors[f"dlqi_{i}"] = f"got {exc.value!r}; expected {exc.allowed}"
+    _raise(errors)
+    result = dlqi(answers)
     if result.total is None:
         raise FieldError({"dlqi": result.reason or "not scored"})
     return result.total
@@ -252,29 +321,45 @@ def check_visit(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     if v.get("date") is None:
         errors["date"] = "required"
     _in_course("date", v.get("date"), course, errors)
-    _raise(errors)
     comps = v.get("pasi_components")
     if comps:
-        total = pasi_total(comps)
-        if v.get("pasi") is not None and abs(v["pasi"] - total) > 0.05:
-            raise FieldError({"pasi": f"total {v['pasi']:g} differs from the grid's {total:.1f}"})
-        v["pasi"] = round(total, 1)
+        total = _collect(errors, pasi_total, comps)
+        if total is not None:
+            if v.get("pasi") is not None and abs(v["pasi"] - total) > 0.05:
+                errors.setdefault(
+                    "pasi", f"total {v['pasi']:g} differs from the grid's {total:.1f}"
+                )
+            v["pasi"] = round(total, 1)
     answers = v.get("dlqi_answers")
     if answers:
-        v["dlqi"] = dlqi_total(answers)
-    week = weeks_between(course.start_date, v["date"])
-    build(
+        score = _collect(errors, dlqi_total, answers)
+        if score is not None:
+            v["dlqi"] = score
+    measured = ("pasi", "pasi_components", "bsa", "dlqi", "dlqi_answers", "pga")
+    if not errors and all(v.get(k) in (None, {}, []) for k in measured):
+        errors["record"] = (
+            "a visit needs at least one measurement: the PASI (grid or total), BSA, sPGA or DLQI"
+        )
+    week = weeks_between(course.start_date, v["date"]) if v.get("date") else None
+    _collect(
+        errors,
+        build,
         Assessment,
         {
-            "course_id": course.course_id,
-            "date": v["date"],
-            "week": week if week >= 0 else None,
-            "pasi": v.get("pasi"),
-            "bsa": v.get("bsa"),
-            "dlqi": v.get("dlqi"),
-            "pga": v.get("pga"),
+            k: x
+            for k, x in {
+                "course_id": course.course_id,
+                "date": v.get("date"),
+                "week": week if week is not None and week >= 0 else None,
+                "pasi": v.get("pasi"),
+                "bsa": v.get("bsa"),
+                "dlqi": v.get("dlqi"),
+                "pga": v.get("pga"),
+            }.items()
+            if k not in errors
         },
     )
+    _raise(errors)
     return v
 
 
@@ -289,15 +374,17 @@ def check_event(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     if v.get("date") and v["date"] < course.start_date:
         errors.setdefault("date", f"{v['date']} is before the course start {course.start_date}")
     _morphology("morphology", v.get("morphology"), errors)
-    _raise(errors)
-    e = build(
+    when = v.get("date") or course.start_date
+    e = _collect(
+        errors,
+        build,
         Event,
         {
             "course_id": course.course_id,
-            "kind": v["kind"],
-            "date": v["date"],
-            "week": weeks_between(course.start_date, v["date"]),
-            "morphology": v.get("morphology"),
+            "kind": v.get("kind") if "kind" not in errors else "adverse",
+            "date": when,
+            "week": weeks_between(course.start_date, when),
+            "morphology": v.get("morphology") if "morphology" not in errors else None,
             "sites": v.get("sites"),
             "bsa": v.get("bsa"),
             "management": v.get("management"),
@@ -305,10 +392,13 @@ def check_event(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
             "description": v.get("description"),
         },
     )
-    v["morphology"] = ";".join(m.value for m in e.morphology) or None
     for column, model in (("naranjo", NaranjoAssessment), ("who_umc", WhoUmcAssessment)):
         if v.get(column):
-            v[column] = causality(column, model, v[column])
+            checked = _collect(errors, causality, column, model, v[column])
+            if checked is not None:
+                v[column] = checked
+    _raise(errors)
+    v["morphology"] = ";".join(m.value for m in e.morphology) or None
     return v
 
 
@@ -335,7 +425,8 @@ def check_relapse(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     if v.get("date") and course.stop_date and v["date"] < course.stop_date:
         errors.setdefault("date", f"{v['date']} is before the course stopped ({course.stop_date})")
     _morphology("morphology", v.get("morphology"), errors)
-    _raise(errors)
+    if errors:
+        _raise(errors)
     r = build(
         RelapseEpisode,
         {

@@ -29,8 +29,9 @@ from psoreg.store import service
 from psoreg.store.errors import Conflict, FieldError, Forbidden, NotFound
 from psoreg.store.models import User
 from psoreg.store.service import Actor
+from psoreg.store.sites import actor_sites
 from psoreg.web.exports import TABLES as EXPORTS
-from psoreg.web.exports import audit_export, raw_tables
+from psoreg.web.exports import audit_export, excluded_of, raw_tables
 from psoreg.web.present import clean
 from psoreg.web.security import client_address
 
@@ -90,7 +91,7 @@ def api_principal(
         user, row = found
         allowed = set(sessions.ROLE_SCOPES.get(user.role, ()))
         return Principal(
-            Actor(user.username, user.role, client_address(request)),
+            Actor(user.username, user.role, client_address(request), actor_sites(s, user)),
             frozenset(set(row.scopes.split()) & allowed),
             row.id,
         )
@@ -214,9 +215,11 @@ def export_table(request: Request, table: str, actor: Exporter) -> Any:
         raise NotFound(f"no table {table}")
     frames = raw_tables(request, actor, {table})
     audit_export(request, actor, f"api:{table}", len(frames[table]))
-    return [
+    rows = [
         {k: clean(v) for k, v in r.items()} for r in _jsonable(frames[table].to_dict("records"))
     ]
+    excluded = excluded_of(request, actor).header()
+    return JSONResponse(rows, headers={"X-Psoreg-Excluded": excluded})
 
 
 @router.get("/{table}/{pk}")
@@ -225,7 +228,7 @@ def read(request: Request, table: str, pk: int, actor: Reader) -> Any:
     if not actor.identified:
         raise Forbidden("analysts read de-identified data through /api/export")
     _table(table)
-    return _run(request, lambda s: _record(table, service.get(s, table, pk)))
+    return _run(request, lambda s: _record(table, service.get(s, table, pk, actor)))
 
 
 @router.post("/patients", status_code=201)
@@ -278,6 +281,15 @@ def remove(
         return {"deleted": pk}
 
     return _run(request, go)
+
+
+@router.post("/{table}/{pk}/restore")
+def restore(request: Request, table: str, pk: int, actor: Writer, reason: str = "") -> Any:
+    """Restore a deleted record (administrators; a reason is required)."""
+    _table(table)
+    return _run(
+        request, lambda s: _record(table, service.restore(s, actor, table, pk, reason or None))
+    )
 
 
 def _table(table: str) -> None:

@@ -17,6 +17,7 @@ from psoreg.accounts import sessions
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
+from psoreg.store.sites import actor_sites
 from psoreg.web.security import (
     CsrfError,
     SecurityHeaders,
@@ -83,13 +84,14 @@ def current_actor(request: Request) -> Actor:
         if found is not None:
             user, row = found
             username, role, user_id, session_id = user.username, user.role, user.id, row.id
+            member_of = actor_sites(s, user)
     if must_write:
         with store.session() as s:
             found = sessions.current(s, sid, settings)
     if found is None:
         request.session.clear()
         raise NotLoggedIn()
-    actor = Actor(username, role, client_address(request))
+    actor = Actor(username, role, client_address(request), member_of)
     request.state.actor = actor
     request.state.session_id = session_id
     request.state.user_id = user_id
@@ -114,7 +116,7 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
 def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs the session cookie and keys the
     analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import admin, api, docs, fhir, pages, signals
+    from psoreg.web import admin, api, clinic, docs, fhir, imports, pages, signals
 
     settings = settings or WebSettings()
     from psoreg.store.audit import chain_key
@@ -143,6 +145,9 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(clinic.router)
+    app.include_router(imports.router)
+    app.include_router(imports.api_router)
     app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(fhir.router)

@@ -13,6 +13,24 @@ CHART_H = 190  # PASI area height; the course bars and markers sit below it
 COLORS = ("#2b6cb0", "#2f855a", "#9c4221", "#6b46c1", "#b83280")
 
 
+def month_ticks(lo: dt.date, hi: dt.date, most: int = 10) -> list[dt.date]:
+    """First days of months between ``lo`` and ``hi``, every 1, 2, 3, 6 or 12 months so that
+    at most ``most`` are drawn (a readable time axis in months)."""
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    step = next(
+        (k for k in (1, 2, 3, 6, 12) if months / k <= most), 12 * (months // (12 * most) + 1)
+    )
+    out = []
+    y, m = lo.year, lo.month
+    if lo.day != 1:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    while (d := dt.date(y, m, 1)) <= hi:
+        if (m - 1) % step == 0:
+            out.append(d)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def timeline_svg(courses: list[dict[str, Any]]) -> str:
     """SVG of the patient's courses (as shown to the user: dates may be shifted)."""
     dates: list[dt.date] = []
@@ -44,13 +62,14 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
     ]
     for tick in range(0, int(ymax) + 1, max(1, int(ymax // 5) or 1)):
         out.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>')
-    for year in range(lo.year, hi.year + 1):
-        d = dt.date(year, 1, 1)
-        if lo <= d <= hi:
-            out.append(
-                f'<line x1="{x(d):.1f}" y1="{TOP}" x2="{x(d):.1f}" y2="{TOP + CHART_H}" '
-                f'stroke="#eee"/><text x="{x(d) + 2:.1f}" y="{H - 4}">{year}</text>'
-            )
+    for d in month_ticks(lo, hi):
+        label = d.strftime("%b %Y") if d.month == 1 or d == month_ticks(lo, hi)[0] else ""
+        label = label or d.strftime("%b")
+        out.append(
+            f'<line x1="{x(d):.1f}" y1="{TOP}" x2="{x(d):.1f}" y2="{TOP + CHART_H}" '
+            f'stroke="#eee"/><text class="month" x="{x(d):.1f}" y="{H - 4}" '
+            f'text-anchor="middle">{label}</text>'
+        )
     for i, c in enumerate(courses):
         col = COLORS[i % len(COLORS)]
         start = c["start_date"]

@@ -27,6 +27,7 @@ from psoreg.store import audit
 from psoreg.store.deid import FREE_TEXT
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
+from psoreg.store.inclusion import analysed, exclusions
 from psoreg.store.models import CourseRow, PatientRow
 from psoreg.store.service import COLUMNS, Actor
 from psoreg.store.validate import (
@@ -90,7 +91,8 @@ def raw_tables(
             _records(s, actor, secret, out, course_ids, patient_ids, lenses)
         else:
             _ids(s, actor, secret, course_ids, patient_ids, lenses)
-        table = outcomes(s) if "outcomes" in wanted else None
+        table = outcomes(s, sites=actor.site_codes) if "outcomes" in wanted else None
+        site_of = dict(s.execute(select(PatientRow.patient_id, PatientRow.site)).all())
     frames = {
         k: pd.DataFrame(v, columns=_columns(k, actor.identified))
         for k, v in out.items()
@@ -98,6 +100,7 @@ def raw_tables(
     }
     if table is not None:
         table = table.copy()
+        table.insert(2, "site", table["patient_id"].map(site_of))  # site in every export
         for col in FREE_TEXT["outcomes"]:
             if col in table and not actor.identified:
                 table[col] = [
@@ -119,7 +122,11 @@ def _ids(
     lenses: dict[str, Lens],
 ) -> None:
     """The ids the user sees for every patient and course, without loading their records."""
-    q = select(PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number)
+    q = select(
+        PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number
+    ).where(analysed())
+    if actor.site_codes is not None:
+        q = q.where(PatientRow.site.in_(sorted(actor.site_codes)))
     by_pk: dict[int, Lens] = {}
     for pk, pid, name, number in s.execute(q):
         lens = Lens(actor, secret, pid, tuple(x for x in (name, number) if x))
@@ -130,6 +137,8 @@ def _ids(
         CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
     )
     for patient_pk, course_id in s.execute(q):
+        if patient_pk not in by_pk:
+            continue
         i = index.get(patient_pk, 0)
         index[patient_pk] = i + 1
         lens = by_pk[patient_pk]
@@ -146,7 +155,7 @@ def _records(
     patient_ids: dict[str, str],
     lenses: dict[str, Lens],
 ) -> None:
-    for p in load_patients(s):
+    for p in load_patients(s, sites=actor.site_codes):
         lens = Lens.of(actor, secret, p)
         pid = lens.pid()
         patient_ids[p.patient_id] = pid
@@ -194,6 +203,18 @@ def _scrub(lens: Lens, table: str, row: dict[str, Any]) -> None:
             row[col] = lens.text(row[col])
 
 
+def excluded_of(request: Request, actor: Actor) -> Any:
+    """What the actor's exports leave out (consent, deletion), for the header and pages."""
+    with request.app.state.store.reader() as s:
+        return exclusions(s, actor.site_codes)
+
+
+def _stated(response: Response, request: Request, actor: Actor) -> Response:
+    """Every export says how many patients and records it leaves out, and why."""
+    response.headers["X-Psoreg-Excluded"] = excluded_of(request, actor).header()
+    return response
+
+
 def audit_export(request: Request, actor: Actor, name: str, rows: int) -> None:
     """One audit entry for an export: who, what, how many rows, identified or not, from where."""
     with request.app.state.store.session() as s:
@@ -223,17 +244,21 @@ def export_response(request: Request, actor: Actor, name: str) -> Response:
         audit_export(request, actor, name, sum(len(df) for df in frames.values()))
         buf = io.BytesIO()
         write_workbook(frames, buf)
-        return Response(
-            buf.getvalue(),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        return _stated(
+            Response(
+                buf.getvalue(),
+                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            ),
+            request,
+            actor,
         )
     table = name.removesuffix(".csv")
     if not name.endswith(".csv") or table not in TABLES:
         raise NotFound(f"no export {name}; one of {', '.join(t + '.csv' for t in TABLES)}")
     frames = {table: raw_tables(request, actor, {table})[table]}
     audit_export(request, actor, name, len(frames[table]))
-    return _csv(frames[table], name)
+    return _stated(_csv(frames[table], name), request, actor)
 
 
 def _csv(df: pd.DataFrame, name: str) -> Response:

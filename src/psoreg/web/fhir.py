@@ -66,6 +66,9 @@ def everything(
         else:
             rows = s.execute(select(PatientRow.id, PatientRow.patient_id)).all()
             pk = next((r[0] for r in rows if pseudonym(secret, r[1]) == patient_id), None)
+        if pk is not None and actor.site_codes is not None:
+            site = s.scalar(select(PatientRow.site).where(PatientRow.id == pk))
+            pk = pk if site in actor.site_codes else None  # another site's: as if absent
         if pk is None:
             return _outcome(404, "not-found", f"no patient {patient_id}")
         result = bundle(read_registry(s, [pk]), secret=secret)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from psoreg.catalogue import all_drugs
@@ -64,6 +65,23 @@ RELAPSE = (
     FormField("morphology", "Morphology, ';'-separated"),
     FormField("treatment", "Treatment"),
 )
+CONSENT = (
+    FormField("consent_date", "Date consent was given", "date"),
+    FormField("consent_version", "Information sheet / consent form version"),
+    FormField(
+        "consent_scope",
+        "What the consent covers",
+        "select",
+        ("research", "registry"),
+    ),
+    FormField(
+        "consent_withdrawn_date",
+        "Date consent was withdrawn (left out of analyses and exports from then)",
+        "date",
+    ),
+)
+#: the site of a patient (the choices are the user's sites, filled in per request)
+SITE = FormField("site", "Site", "select")
 FORMS: dict[str, tuple[FormField, ...]] = {
     "patients": PATIENT,
     "courses": COURSE,
@@ -102,6 +120,7 @@ REGION_LABELS = {
 }
 
 _VISIT_LABELS = {
+    "dose_mg": "Dose given at this visit (mg)",
     "date": "Visit date",
     "pasi": "PASI total",
     "bsa": "BSA %",
@@ -110,11 +129,28 @@ _VISIT_LABELS = {
 }
 
 
+_OTHER_LABELS = {
+    "record": "This record",
+    "reason": "Reason",
+    "version": "Version",
+    "site": "Site",
+    "course": "Course",
+    "birth_year": "Year of birth",
+    "followup_date": "Last follow-up",
+    "text": "Text",
+    "field": "Field",
+    "assigned_to": "Assigned to",
+}
+
+
 def label_of(table: str, name: str) -> str:
-    """The label a form shows for a field (the conflict diff uses the same words)."""
-    for f in (*FORMS.get(table, ()), *(STOP if table == "courses" else ())):
+    """The label a form shows for a field (the conflict diff and every error message use the
+    same words)."""
+    extra = (*STOP, *COURSE) if table == "courses" else ()
+    extra += CONSENT if table == "patients" else ()
+    for f in (*FORMS.get(table, ()), *extra):
         if f.name == name:
-            return f.label
+            return f.label.split(" (")[0].split(", ';'")[0]
     if table == "visits":
         if name in _VISIT_LABELS:
             return _VISIT_LABELS[name]
@@ -124,4 +160,23 @@ def label_of(table: str, name: str) -> str:
             if name.startswith(region + "_"):
                 part = name.removeprefix(region + "_").replace("_percent", " %").replace("_", " ")
                 return f"{label}: {part}"
-    return name
+    return _OTHER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+_NAME = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def human(table: str, message: str) -> str:
+    """``message`` with the internal field names it quotes (``start_date``) in the form's
+    words ("First dose")."""
+    return _NAME.sub(lambda m: _known(table, m.group(0)), message)
+
+
+def _known(table: str, name: str) -> str:
+    label = label_of(table, name)
+    return label if label != name.replace("_", " ").capitalize() else name
+
+
+def human_errors(table: str, errors: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Every problem as ``(field, label, message)``, in the form's words, all at once."""
+    return [(k, label_of(table, k), human(table, v)) for k, v in errors.items()]

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.accounts import sessions, users
-from psoreg.store import service
+from psoreg.store import queries, service, sites
 from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.export import load_patients
+from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import PatientRow
 from psoreg.store.outcome_table import dashboard_table, outcome_records
 from psoreg.store.service import Actor
@@ -30,6 +31,7 @@ from psoreg.web.present import (
     Lens,
     course_view,
     patient_summary,
+    record_summary,
 )
 from psoreg.web.security import check_csrf, client_address
 
@@ -124,16 +126,22 @@ def patient_list(
 @router.get("/patients/{pk}", response_class=HTMLResponse)
 def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
     with store_of(request).reader() as s:
-        found = load_patients(s, [pk])
+        found = load_patients(s, [pk], sites=actor.site_codes, include_excluded=True)
         if not found:
             raise service.NotFound(f"no patient {pk}")
         p = found[0]
-        table = {r["course_id"]: r for r in outcome_records(s, [pk])}
+        records = outcome_records(s, [pk], include_excluded=True)
+        table = {r["course_id"]: r for r in records}
         lens = Lens.of(actor, secret_of(request), p)
         patient = patient_summary(p, lens)
         courses = [
             course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
         ]
+        open_queries = queries.listing(s, actor, status="unresolved", patient_pk=pk)
+        excluded = reason_excluded(p)
+        site_name = sites.names(s).get(p.site, p.site)
+        can_write = actor.can_at(p.site, "records.write")
+    marks = {(q.table, q.record_pk) for q in open_queries}
     return render(
         request,
         "patient.html",
@@ -141,6 +149,11 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
         courses=courses,
         svg=timeline_svg(courses),
         flags=OUTCOME_FLAGS,
+        queries=open_queries,
+        queried=marks,
+        excluded=excluded,
+        site_name=site_name,
+        can_write=can_write,
     )
 
 
@@ -195,6 +208,8 @@ def _form_page(
 ) -> Response:
     template = "visit_form.html" if table == "visits" else "form.html"
     extra = {"reason": reason or "", "diff": [], **(extra or {})}
+    problems = forms.human_errors(table, errors or {})
+    errors = {k: msg for k, _, msg in problems}
     return render(
         request,
         template,
@@ -214,6 +229,8 @@ def _form_page(
         dlqi_questions=forms.DLQI_QUESTIONS,
         dlqi_choices=forms.DLQI_CHOICES,
         dlqi_item7=forms.DLQI_ITEM7_CHOICES,
+        problems=problems,
+        label_of=lambda name: forms.label_of(table, name),
         **extra,
     )
 
@@ -232,7 +249,8 @@ def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
     if course_pk is None:
         return {}
     with store_of(request).session() as s:
-        c = service.get(s, "courses", course_pk)
+        actor = current_actor(request)
+        c = service.get(s, "courses", course_pk, actor)
         p = c.patient
         lens = Lens.of(current_actor(request), secret_of(request), p)
         idx = [x.id for x in p.courses].index(c.id)
@@ -240,11 +258,30 @@ def _course_extra(request: Request, course_pk: int | None) -> dict[str, Any]:
     return {"course": view}
 
 
+def _patient_fields(request: Request, actor: Actor) -> tuple[forms.FormField, ...]:
+    """The patient form; with a site choice when the user may write at more than one site."""
+    from dataclasses import replace
+
+    with store_of(request).reader() as s:
+        codes = [x.code for x in sites.all_sites(s, active_only=True)]
+    writable = actor.sites_with("records.write")
+    choices = tuple(c for c in codes if writable is None or c in writable)
+    if len(choices) <= 1:
+        return forms.PATIENT
+    return (*forms.PATIENT[:1], replace(forms.SITE, choices=choices), *forms.PATIENT[1:])
+
+
 @router.get("/patients-new", response_class=HTMLResponse)
 def new_patient_form(request: Request, actor: ActorDep) -> Response:
     service.require_write(actor)
     return _form_page(
-        request, "patients", "/patients-new", {}, title="New patient", back="/patients"
+        request,
+        "patients",
+        "/patients-new",
+        {},
+        title="New patient",
+        back="/patients",
+        fields=_patient_fields(request, actor),
     )
 
 
@@ -263,6 +300,7 @@ async def new_patient(request: Request, actor: ActorDep) -> Response:
             data,
             title="New patient",
             back="/patients",
+            fields=_patient_fields(request, actor),
             errors=exc.errors,
             status=422,
             reason=reason,
@@ -273,10 +311,13 @@ async def new_patient(request: Request, actor: ActorDep) -> Response:
 def _parent_info(request: Request, table: str, parent_pk: int) -> tuple[str, int]:
     """(what the form is under, the patient pk) for a new record's form."""
     with store_of(request).session() as s:
+        actor = current_actor(request)
         if table == "courses":
-            p = service.get(s, "patients", parent_pk)
+            p = service.get(s, "patients", parent_pk, actor)
+            service.require_write(actor, p.site)
             return "patient", p.id
-        c = service.get(s, "courses", parent_pk)
+        c = service.get(s, "courses", parent_pk, actor)
+        service.require_write(actor, c.patient.site)
         return "course", c.patient_pk
 
 
@@ -311,7 +352,10 @@ async def new_child(request: Request, table: str, parent_pk: int, actor: ActorDe
     _, patient_pk = _parent_info(request, table, parent_pk)
     try:
         with store_of(request).session() as s:
-            service.create(s, actor, table, data, parent_pk=parent_pk, reason=reason)
+            if table == "visits":
+                _visit_with_dose(s, actor, data, parent_pk, reason)
+            else:
+                service.create(s, actor, table, data, parent_pk=parent_pk, reason=reason)
     except FieldError as exc:
         extra = _course_extra(request, parent_pk if table != "courses" else None)
         return _form_page(
@@ -333,7 +377,8 @@ async def new_child(request: Request, table: str, parent_pk: int, actor: ActorDe
 def edit_form(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
     service.require_write(actor)
     with store_of(request).session() as s:
-        row = service.get(s, table, pk)
+        row = service.get(s, table, pk, actor)
+        service.require_write(actor, service.site_of(table, row))
         values, version, patient_pk = _row_form(table, row), row.version, _patient_pk_of(table, row)
     return _form_page(
         request,
@@ -343,13 +388,16 @@ def edit_form(request: Request, table: str, pk: int, actor: ActorDep) -> Respons
         title=f"Edit {forms.TITLES[table]}",
         back=f"/patients/{patient_pk}",
         version=version,
+        fields=_patient_fields(request, actor) if table == "patients" else None,
     )
 
 
 @router.post("/edit/{table}/{pk}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 async def edit(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
     data, version, reason = await _posted(request)
-    return _save_edit(request, actor, table, pk, data, version, reason, f"/edit/{table}/{pk}")
+    fields = _patient_fields(request, actor) if table == "patients" else None
+    action = f"/edit/{table}/{pk}"
+    return _save_edit(request, actor, table, pk, data, version, reason, action, fields=fields)
 
 
 def _save_edit(
@@ -367,22 +415,21 @@ def _save_edit(
     title = title or f"Edit {forms.TITLES[table]}"
     try:
         with store_of(request).session() as s:
-            row = service.get(s, table, pk)
+            row = service.get(s, table, pk, actor)
             patient_pk = _patient_pk_of(table, row)
             if table == "courses" and fields is forms.STOP:
                 service.stop_course(
-                    s, actor, pk, data.get("stop_date"), data.get("stop_reason"), version, reason
+                    s,
+                    actor,
+                    pk,
+                    data.get("stop_date"),
+                    data.get("stop_reason"),
+                    version,
+                    reason,
+                    next_treatment=data.get("next_treatment"),
                 )
-                if data.get("next_treatment"):
-                    service.update(
-                        s,
-                        actor,
-                        "courses",
-                        pk,
-                        {"next_treatment": data["next_treatment"]},
-                        row.version,
-                        reason,
-                    )
+            elif table == "visits":
+                _visit_with_dose(s, actor, data, row.course_pk, reason, pk, version)
             else:
                 service.update(s, actor, table, pk, data, version, reason)
     except FieldError as exc:
@@ -423,7 +470,7 @@ def _conflict_page(
     ones, and who changed them when. The user re-applies what they still want (retyping it or
     "Use mine"); pressing Save again unchanged saves nothing of the stale form."""
     with store_of(request).session() as s:
-        row = service.get(s, table, pk)
+        row = service.get(s, table, pk, current_actor(request))
         conflict = (
             exc
             if isinstance(exc, Conflict)
@@ -478,14 +525,18 @@ def _conflict_page(
 def stop_form(request: Request, pk: int, actor: ActorDep) -> Response:
     service.require_write(actor)
     with store_of(request).session() as s:
-        c = service.get(s, "courses", pk)
+        c = service.get(s, "courses", pk, actor)
+        service.require_write(actor, c.patient.site)
         version, patient_pk = c.version, c.patient_pk
+        values = {
+            k: _as_form(getattr(c, k)) for k in ("stop_date", "stop_reason", "next_treatment")
+        }
     return _form_page(
         request,
         "courses",
         f"/stop/{pk}",
-        {},
-        title="Stop course",
+        values,
+        title="Change the stop" if values["stop_date"] else "Stop course",
         back=f"/patients/{patient_pk}",
         fields=forms.STOP,
         version=version,
@@ -509,15 +560,80 @@ async def stop(request: Request, pk: int, actor: ActorDep) -> Response:
     )
 
 
+def _visit_with_dose(
+    s: Any,
+    actor: Actor,
+    data: dict[str, str],
+    course_pk: int,
+    reason: str | None,
+    pk: int | None = None,
+    version: str | None = None,
+) -> None:
+    """Save a visit and, when the form gives one, the dose given that day: one transaction,
+    every problem of both reported at once."""
+    dose_mg = (data.pop("dose_mg", "") or "").strip()
+    errors: dict[str, str] = {}
+    measured = any(str(v).strip() for k, v in data.items() if k != "date")
+    try:
+        if pk is None and dose_mg and not measured:
+            pass  # only the dose given that day: no empty visit
+        elif pk is None:
+            service.create(s, actor, "visits", data, parent_pk=course_pk, reason=reason)
+        else:
+            service.update(s, actor, "visits", pk, data, version, reason)
+    except FieldError as exc:
+        errors.update(exc.errors)
+    if dose_mg:
+        try:
+            dose = {"date": data.get("date"), "dose_mg": dose_mg}
+            service.create(s, actor, "doses", dose, parent_pk=course_pk, reason=reason)
+        except FieldError as exc:
+            for k, msg in exc.errors.items():
+                errors.setdefault("dose_mg" if k != "date" else "date", msg)
+    if errors:
+        data["dose_mg"] = dose_mg
+        raise FieldError(errors)
+
+
+def _deletable(table: str) -> None:
+    if table not in service.CLINICAL_TABLES:
+        raise service.NotFound(f"no such record type {table}")
+
+
+@router.get("/delete/{table}/{pk}", response_class=HTMLResponse)
+def delete_form(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
+    """Delete a record: what it is, what goes with it, and the reason (required)."""
+    _deletable(table)
+    with store_of(request).reader() as s:
+        row = service.get(s, table, pk, actor)
+        service.require_write(actor, service.site_of(table, row))
+        summary = record_summary(table, row)
+        under = service.count_under(s, table, row)
+        version, patient_pk = row.version, _patient_pk_of(table, row)
+    return render(
+        request,
+        "delete.html",
+        table=table,
+        pk=pk,
+        what=forms.TITLES[table],
+        summary=summary,
+        under=under,
+        version=version,
+        back=f"/patients/{patient_pk}",
+        error=None,
+    )
+
+
 @router.post("/delete/{table}/{pk}", dependencies=[Depends(check_csrf)])
 async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
     _, version, reason = await _posted(request)
-    if table not in service.CLINICAL_TABLES:
-        raise service.NotFound(f"no such record type {table}")
+    _deletable(table)
     try:
         with store_of(request).session() as s:
-            row = service.get(s, table, pk)
+            row = service.get(s, table, pk, actor)
             patient_pk = None if table == "patients" else _patient_pk_of(table, row)
+            back = f"/patients/{_patient_pk_of(table, row)}"
+            summary = record_summary(table, row)
             service.delete(s, actor, table, pk, version, reason)
     except (Conflict, StaleDataError):
         message = (
@@ -527,7 +643,19 @@ async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Resp
         )
         return render(request, "error.html", 409, title="Not deleted", message=message)
     except FieldError as exc:
-        return render(request, "error.html", 422, title="Not deleted", message=str(exc))
+        return render(
+            request,
+            "delete.html",
+            422,
+            table=table,
+            pk=pk,
+            what=forms.TITLES[table],
+            summary=summary,
+            under={},
+            version=version,
+            back=back,
+            error=forms.human_errors(table, exc.errors),
+        )
     return _see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
 
 
@@ -545,7 +673,10 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
         try:
             values[f] = float(raw)
         except ValueError:
-            return HTMLResponse(f'<span class="error">{f}: not a number</span>')
+            label = forms.label_of("visits", f)
+            return HTMLResponse(
+                f'<span class="error" data-field="{f}">{label}: not a number</span>'
+            )
     if len(missing) == len(PASI_FIELDS):
         return HTMLResponse('<span class="muted">PASI: fill in the grid</span>')
     for f in missing:
@@ -554,7 +685,8 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
         total = pasi_total(values)
     except FieldError as exc:
         field, msg = next(iter(exc.errors.items()))
-        return HTMLResponse(f'<span class="error" data-field="{field}">{field}: {msg}</span>')
+        label = forms.label_of("visits", field)
+        return HTMLResponse(f'<span class="error" data-field="{field}">{label}: {msg}</span>')
     note = f" ({len(missing)} blank, counted as 0)" if missing else ""
     return HTMLResponse(f'<strong id="pasi-total">PASI {total:.1f}</strong>{note}')
 
@@ -564,10 +696,53 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: ActorDep) -> Response:
+    """Cohort figures and charts of the user's sites, with what they leave out and why."""
+    from psoreg.store import schedule
+    from psoreg.store.inclusion import analysed, exclusions
+    from psoreg.web import dashboard_charts as dc
+
+    codes = actor.site_codes
     with store_of(request).reader() as s:
-        table = dashboard_table(s)
-        n_patients = s.scalar(select(func.count()).select_from(PatientRow)) or 0
-    return render(request, "dashboard.html", stats=exports.dashboard_stats(table, n_patients))
+        table = dashboard_table(s, codes)
+        q = select(PatientRow.site, func.count()).where(analysed()).group_by(PatientRow.site)
+        if codes is not None:
+            q = q.where(PatientRow.site.in_(sorted(codes)))
+        per_site = dict(s.execute(q).all())
+        excluded = exclusions(s, codes)
+        open_queries = queries.unresolved_by_site(s, actor)
+        overdue: dict[str, int] = {}
+        for w in schedule.worklist(s, codes):
+            if w.schedule.status == "overdue":
+                overdue[w.patient.site] = overdue.get(w.patient.site, 0) + 1
+    stats = exports.dashboard_stats(table, sum(per_site.values()))
+    charts = {
+        "response": dc.response_by_drug(stats["by_drug"]),
+        "survival": dc.drug_survival(table) if not table.empty else "",
+        "sites": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(per_site.items())], "Patients by site"
+        ),
+        "queries": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(open_queries.items())], "Open queries by site"
+        ),
+        "overdue": dc.hbars(
+            [(k, v, str(v)) for k, v in sorted(overdue.items())], "Overdue courses by site"
+        ),
+    }
+    return render(
+        request,
+        "dashboard.html",
+        stats=stats,
+        charts=charts,
+        excluded=excluded,
+        open_queries=sum(open_queries.values()),
+        overdue=sum(overdue.values()),
+    )
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports_page(request: Request, actor: ActorDep) -> Response:
+    """The downloads, and what every one of them leaves out (consent, deletion)."""
+    return render(request, "exports.html", excluded=exports.excluded_of(request, actor))
 
 
 @router.get("/export/{name}")

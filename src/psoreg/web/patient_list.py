@@ -47,10 +47,18 @@ def patient_page(
 ) -> Page:
     """The rows of page ``page`` (1-based) of the patients matching ``filters``."""
     conn = session.connection()  # Core rows: no ORM machinery for tens of thousands of rows
+    # Core queries skip the session's soft-delete filter: they say so themselves, and keep to
+    # the sites the user sees
+    codes = actor.site_codes
+    seen = PatientRow.deleted_at.is_(None)
+    if codes is not None:
+        seen = seen & PatientRow.site.in_(sorted(codes))
     courses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     course_owner: dict[int, int] = {}
     for course_pk, patient_pk, drug, stop_date in conn.execute(
         select(CourseRow.id, CourseRow.patient_pk, CourseRow.drug, CourseRow.stop_date)
+        .join(PatientRow, PatientRow.id == CourseRow.patient_pk)
+        .where(seen, CourseRow.deleted_at.is_(None))
     ):
         courses[patient_pk].append((drug, stop_date is None))
         course_owner[course_pk] = patient_pk
@@ -78,15 +86,16 @@ def patient_page(
             )
         }
         for r in read_outcomes(session, sorted(stale)).to_dict("records"):
-            flags[owner[r["course_id"]]].update(f for f in FLAGS if plain(r[f]))
+            if r["course_id"] in owner:
+                flags[owner[r["course_id"]]].update(f for f in FLAGS if plain(r[f]))
     # filter on light columns first; build the shown rows (lens, dates) for one page only
     identified = actor.identified
     needle = filters.q.strip().lower()
     matched: list[int] = []
     light = conn.execute(
-        select(
-            PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number
-        ).order_by(PatientRow.patient_id)
+        select(PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number)
+        .where(seen)
+        .order_by(PatientRow.patient_id)
     )
     for pk, patient_id, name, hospital_number in light:
         own = courses.get(pk, ())

@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from psoreg.catalogue import dose_deviations, expected_doses
-from psoreg.errors import InvalidValue
 from psoreg.store import deid
+from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import CourseRow, PatientRow
+from psoreg.store.schedule import course_schedule
 from psoreg.store.service import Actor
 from psoreg.store.validate import weeks_between
 
@@ -94,21 +94,50 @@ def patient_summary(p: PatientRow, lens: Lens) -> dict[str, Any]:
         "weight_kg": p.weight_kg,
         "phenotypes": p.phenotypes or lens.text(p.phenotype_history),
         "version": p.version,
+        "site": p.site,
+        "consent": {
+            "date": lens.date(p.consent_date),
+            "version": p.consent_version,
+            "scope": p.consent_scope,
+            "withdrawn": lens.date(p.consent_withdrawn_date),
+        },
+        "excluded": reason_excluded(p),
         "raw": p,
     }
 
 
-def _schedule(c: CourseRow, weight: float | None) -> dict[str, Any]:
-    end = c.stop_date or c.followup_date or max([d.date for d in c.doses], default=c.start_date)
-    until = max(0.0, weeks_between(c.start_date, min(end, dt.date.today())))
-    try:
-        expected = expected_doses(c.drug, until, weight)
-        given = [(weeks_between(c.start_date, d.date), d.dose_mg) for d in c.doses]
-        stop = weeks_between(c.start_date, c.stop_date) if c.stop_date else None
-        devs = dose_deviations(c.drug, given, until_week=until, weight_kg=weight, stop_week=stop)
-    except InvalidValue as exc:
-        return {"expected": [], "deviations": [], "error": str(exc)}
-    return {"expected": expected, "deviations": devs, "error": None}
+def _schedule(c: CourseRow, lens: Lens) -> dict[str, Any]:
+    """Next dose and visit expected, and missed doses grouped (only when doses are recorded)."""
+    sch = course_schedule(c)
+    return {
+        "records_doses": sch.records_doses,
+        "next_dose": lens.date(sch.next_dose),
+        "next_dose_week": sch.next_dose_week,
+        "next_dose_mg": sch.next_dose_mg,
+        "dose_status": sch.dose_status,
+        "next_visit": lens.date(sch.next_visit),
+        "next_visit_week": sch.next_visit_week,
+        "visit_status": sch.visit_status,
+        "missed": sch.missed_text,
+        "deviations": list(sch.other_deviations),
+        "error": sch.error,
+    }
+
+
+def record_summary(table: str, row: Any) -> str:
+    """One line naming a record (for the delete and restore pages)."""
+    if table == "patients":
+        return f"patient {row.patient_id}"
+    if table == "courses":
+        return f"course {row.course_id} ({row.drug}, from {row.start_date})"
+    what = {"doses": "dose", "visits": "visit", "events": "event", "relapses": "relapse"}[table]
+    detail = {
+        "doses": lambda r: f"{r.dose_mg:g} mg",
+        "visits": lambda r: f"PASI {r.pasi:g}" if r.pasi is not None else "",
+        "events": lambda r: r.kind,
+        "relapses": lambda r: r.morphology or "",
+    }[table](row)
+    return f"{what} of {row.date}" + (f": {detail}" if detail else "")
 
 
 def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +152,7 @@ def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -
         "start_date": lens.date(c.start_date),
         "stop_date": lens.date(c.stop_date),
         "stop_reason": c.stop_reason,
+        "next_treatment": lens.text(c.next_treatment),
         "followup_date": lens.date(c.followup_date),
         "ongoing": c.stop_date is None,
         "version": c.version,
@@ -168,7 +198,7 @@ def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -
             for r in c.relapses
         ],
         "outcome": outcome,
-        "schedule": _schedule(c, c.patient.weight_kg),
+        "schedule": _schedule(c, lens),
     }
 
 

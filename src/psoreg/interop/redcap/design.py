@@ -32,6 +32,7 @@ from psoreg.cases.who_umc import (
 from psoreg.catalogue import all_drugs
 from psoreg.interop.redcap import calc
 from psoreg.model.vocab import EventKind, Morphology, StopReason
+from psoreg.store.validate import CONSENT_SCOPES
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "redcap"
 
@@ -123,6 +124,7 @@ def vocabularies() -> dict[str, tuple[Choice, ...]]:
         "morphology": _enum(Morphology),
         "drug": tuple(Choice(_code(d.name), d.name, d.name) for d in all_drugs()),
         "stop_reason": _enum(StopReason),
+        "consent_scope": tuple(Choice(k, label, k) for k, label in CONSENT_SCOPES.items()),
         "event_kind": _enum(EventKind, {"adverse": "Adverse event",
                                         "paradoxical": "Paradoxical event"}),
         "sign": tuple(Choice(str(n), f"{n} {w}", n) for n, w in enumerate(_SIGN)),

@@ -21,3 +21,19 @@ document.addEventListener("submit", function (event) {
   var message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+// The live PASI score names the grid cell that is wrong: highlight that cell (and only it).
+document.addEventListener("htmx:afterSwap", function (event) {
+  if (!event.detail.target || event.detail.target.id !== "pasi-score") return;
+  document.querySelectorAll("table.grid input.invalid").forEach(function (input) {
+    input.classList.remove("invalid");
+    input.removeAttribute("aria-invalid");
+  });
+  var bad = event.detail.target.querySelector("[data-field]");
+  if (bad) {
+    var input = document.querySelector('table.grid [name="' + bad.dataset.field + '"]');
+    if (input) {
+      input.classList.add("invalid");
+      input.setAttribute("aria-invalid", "true");
+    }
+  }
+});
