@@ -193,8 +193,25 @@ def _load(
 
 
 @app.callback()
-def main() -> None:
+def main(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="PSOREG_LANG",
+            help="Language of messages and reports: en or ms (Bahasa Malaysia).",
+        ),
+    ] = None,
+) -> None:
     """psoreg command line."""
+    if lang:
+        from psoreg.i18n import check_language, set_language
+
+        try:
+            set_language(check_language(lang))
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(2) from None
 
 
 def _register_subcommands() -> None:
@@ -508,7 +525,9 @@ def report(
     quantile: Annotated[
         str, typer.Option(help="Quantile method: type6 (SPSS, default), type7 (R), type2 (SAS).")
     ] = "type6",
-    title: Annotated[str, typer.Option(help="Report title.")] = "Case series report",
+    title: Annotated[
+        str | None, typer.Option(help="Report title (default: 'Case series report').")
+    ] = None,
     drug: DrugOpt = None,
     primary_week: PrimaryWeek = 12,
     by_drug_week: ByDrug = False,
@@ -522,16 +541,29 @@ def report(
     km_median: KmMedian = "smallest",
     km_ci: KmCi = "log-log",
     published: PublishedOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Report language: en, ms (Bahasa Malaysia) or both (English report with the "
+            "results as an Abstrak/Abstract pair). Default: the psoreg --lang.",
+        ),
+    ] = None,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
     from psoreg.analysis.published import published_file_for
     from psoreg.errors import PsoregError
+    from psoreg.i18n import get_language
     from psoreg.reports import FORMATS, build_report, write_report, write_tables_csv
 
     if out_file.suffix.lower() not in FORMATS:
         err.print(
             f"[red]--out: got {out_file.name!r}; expected a file ending {', '.join(FORMATS)}[/red]"
         )
+        raise typer.Exit(2)
+    report_lang = lang or get_language()
+    if report_lang not in {"en", "ms", "both"}:
+        err.print(f"[red]--lang: got {report_lang!r}; expected en, ms or both[/red]")
         raise typer.Exit(2)
     opts = _options(
         primary_week,
@@ -557,6 +589,7 @@ def report(
             km_median=km_median,  # type: ignore[arg-type]
             km_ci=km_ci,  # type: ignore[arg-type]
             published=published or published_file_for(path),
+            lang=report_lang,
         )
         written = write_report(rep, out_file)
         if tables_dir is not None:
