@@ -22,28 +22,36 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-def extracted() -> dict[str, tuple[str, int]]:
-    """msgid -> (file, line) of every message marked in the sources, per ``babel.cfg``."""
+Key = tuple[str, str | None]  # (msgid, context)
+
+
+def extracted() -> dict[Key, tuple[str, int]]:
+    """(msgid, context) -> (file, line) of every message marked in the sources (``babel.cfg``)."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    out: dict[str, tuple[str, int]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    out: dict[Key, tuple[str, int]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                out.setdefault(msgid, (filename, lineno))
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            out.setdefault((msgid, context), (filename, lineno))
     return out
 
 
-def problems(lang: str = "ms", messages: dict[str, tuple[str, int]] | None = None) -> list[str]:
-    """Every missing, untranslated or fuzzy message of ``lang``, and placeholder mismatches."""
+def problems(
+    lang: str = "ms",
+    messages: dict[Key, tuple[str, int]] | None = None,
+    po: Path | None = None,
+) -> list[str]:
+    """Every missing, untranslated or fuzzy message of ``lang`` (its catalogue, or ``po``), and
+    placeholder mismatches."""
     from babel.messages.pofile import read_po
 
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po = po or LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.is_file():
         return [f"{po}: no catalogue (make i18n-update)"]
     with po.open("rb") as f:
@@ -51,8 +59,8 @@ def problems(lang: str = "ms", messages: dict[str, tuple[str, int]] | None = Non
     messages = extracted() if messages is None else messages
     out = []
     rel = po.relative_to(ROOT) if po.is_relative_to(ROOT) else po
-    for msgid, (filename, lineno) in sorted(messages.items(), key=lambda kv: kv[1]):
-        m = catalog.get(msgid)
+    for (msgid, context), (filename, lineno) in sorted(messages.items(), key=lambda kv: kv[1]):
+        m = catalog.get(msgid, context=context)
         where = f"{filename}:{lineno}"
         if m is None:
             out.append(f"{rel}: missing {msgid!r} ({where}; run make i18n-update)")
