@@ -6,15 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from pathlib import Path
 
 import docx
 import pytest
 from typer.testing import CliRunner
 
 from psoreg.cli import app
-from psoreg.i18n import check_language, gettext, negotiate, translations, use_language
 from psoreg.i18n import check as catalogue
+from psoreg.i18n import check_language, gettext, negotiate, translations, use_language
 from psoreg.i18n.formats import date, decimal, percent
 from psoreg.io import load
 from psoreg.reports import build_report

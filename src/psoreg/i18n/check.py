@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 from psoreg.i18n import DOMAIN, LOCALE_DIR
 
