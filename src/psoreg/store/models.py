@@ -68,6 +68,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: the language of the web pages for this user ("en", "ms"); None = the browser's choice
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class AuthSession(Base):

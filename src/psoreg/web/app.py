@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from psoreg import i18n
 from psoreg.accounts import sessions
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
@@ -38,6 +39,11 @@ def _week(value: Any) -> str:
 
 
 templates.env.filters["week"] = _week
+# translations: {{ _("...") }} and {% trans %} in the templates, in the request's language
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ def current_actor(request: Request) -> Actor:
         if found is not None:
             user, row = found
             username, role, user_id, session_id = user.username, user.role, user.id, row.id
+            language = user.language
     if must_write:
         with store.session() as s:
             found = sessions.current(s, sid, settings)
@@ -93,6 +100,7 @@ def current_actor(request: Request) -> Actor:
     request.state.actor = actor
     request.state.session_id = session_id
     request.state.user_id = user_id
+    request.state.language = language
     return actor
 
 
@@ -104,17 +112,24 @@ def optional_actor(request: Request) -> Actor | None:
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    from psoreg.web.language import page_language
+
     if "actor" not in ctx:
         ctx["actor"] = optional_actor(request) if request.session.get("sid") else None
-    return templates.TemplateResponse(
-        request, name, {"csrf": csrf_token(request), **ctx}, status_code=status_code
-    )
+    lang = page_language(request)
+    with i18n.use_language(lang):
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"csrf": csrf_token(request), "lang": lang, "languages": i18n.LANGUAGES, **ctx},
+            status_code=status_code,
+        )
 
 
 def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs the session cookie and keys the
     analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import admin, api, docs, fhir, pages, signals
+    from psoreg.web import admin, api, docs, fhir, language, pages, signals
 
     settings = settings or WebSettings()
     from psoreg.store.audit import chain_key
@@ -134,6 +149,7 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.state.secret = secret
     app.state.settings = settings
     # the last added is the outermost: proxy headers, then security headers, then the cookie
+    app.add_middleware(language.LanguageMiddleware)  # inside the cookie: reads its session
     app.add_middleware(SessionCookie, secret=secret, https=settings.https)
     app.add_middleware(SecurityHeaders, https=settings.https)
     if settings.forwarded_allow_ips:
@@ -147,6 +163,7 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.include_router(api.router)
     app.include_router(fhir.router)
     app.include_router(signals.router)
+    app.include_router(language.router)
 
     @app.exception_handler(NotLoggedIn)
     async def _login(request: Request, _exc: NotLoggedIn) -> Any:

@@ -69,6 +69,7 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", 401, error="Wrong user name or password.")
     with store.session() as s:
         user = s.get(users.User, result.user_id)
+        stored = user.language
         sid = sessions.start(
             s,
             user,
@@ -77,8 +78,11 @@ async def login(request: Request) -> Response:
             settings=request.app.state.settings.sessions,
         )
     # a new cookie: new session id and new CSRF token (no session fixation)
+    chosen = request.session.get("lang")
     request.session.clear()
     request.session["sid"] = sid
+    if stored or chosen:  # the user's stored language, else the one chosen before login
+        request.session["lang"] = stored or chosen
     return _see_other("/patients")
 
 

@@ -17,18 +17,20 @@ import pandas as pd
 
 from psoreg.catalogue import dose_deviations, expected_doses
 from psoreg.errors import InvalidValue
+from psoreg.i18n import N_
 from psoreg.store import deid
 from psoreg.store.models import CourseRow, PatientRow
 from psoreg.store.service import Actor
 from psoreg.store.validate import weeks_between
 
+#: (flag, label); labels are translated where shown ({{ _(label) }})
 OUTCOME_FLAGS = (
-    ("treatment_success", "PASI75 at primary visit"),
-    ("secondary_failure", "Secondary failure"),
-    ("primary_failure", "Primary failure"),
-    ("relapse", "Relapse after stopping"),
-    ("rebound", "Rebound"),
-    ("paradoxical_event", "Paradoxical event"),
+    ("treatment_success", N_("PASI75 at primary visit")),
+    ("secondary_failure", N_("Secondary failure")),
+    ("primary_failure", N_("Primary failure")),
+    ("relapse", N_("Relapse after stopping")),
+    ("rebound", N_("Rebound")),
+    ("paradoxical_event", N_("Paradoxical event")),
 )
 
 
