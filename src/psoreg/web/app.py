@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg import i18n
+from psoreg.i18n import N_, _
 from psoreg.accounts import sessions
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
@@ -44,6 +45,17 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
+
+
+def _globals() -> None:
+    from psoreg.web import forms
+
+    templates.env.globals.update(choice_labels=forms.CHOICE_LABELS, sign_labels=forms.SIGN_LABELS)
+    # a message held in a variable (a label from Python): translated, never %-formatted
+    templates.env.filters["tr"] = i18n.gettext
+
+
+_globals()
 
 
 @dataclass(frozen=True)
@@ -175,17 +187,17 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     async def _forbidden(request: Request, exc: Forbidden) -> Any:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=403)
-        return render(request, "error.html", 403, title="Not allowed", message=str(exc))
+        return render(request, "error.html", 403, title=N_("Not allowed"), message=str(exc))
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Any:
-        return render(request, "error.html", 403, title="Form refused", message=str(exc))
+        return render(request, "error.html", 403, title=N_("Form refused"), message=str(exc))
 
     @app.exception_handler(NotFound)
     async def _missing(request: Request, exc: NotFound) -> Any:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
-        return render(request, "error.html", 404, title="Not found", message=str(exc))
+        return render(request, "error.html", 404, title=N_("Not found"), message=str(exc))
 
     def _refused(request: Request, status: int, title: str, message: str) -> Any:
         headers = {"Retry-After": "2"} if status == 503 else None
@@ -199,17 +211,17 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _exc: StaleDataError) -> Any:
         return _refused(
-            request, 409, "Changed meanwhile",
-            "Someone else changed or deleted this record at the same moment. Nothing of yours "
-            "was saved: reload the page and try again.",
+            request, 409, N_("Changed meanwhile"),
+            _("Someone else changed or deleted this record at the same moment. Nothing of "
+              "yours was saved: reload the page and try again."),
         )  # fmt: skip
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, _exc: IntegrityError) -> Any:
         return _refused(
-            request, 409, "Conflicting change",
-            "This change conflicts with one saved at the same moment (for example the same id "
-            "chosen twice). Nothing was saved: reload the page and try again.",
+            request, 409, N_("Conflicting change"),
+            _("This change conflicts with one saved at the same moment (for example the same "
+              "id chosen twice). Nothing was saved: reload the page and try again."),
         )  # fmt: skip
 
     @app.exception_handler(DBAPIError)
@@ -217,8 +229,9 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
         if not is_retryable(exc):
             raise exc
         return _refused(
-            request, 503, "Busy",
-            "The registry is busy saving other changes. Nothing was saved: try again in a moment.",
+            request, 503, N_("Busy"),
+            _("The registry is busy saving other changes. Nothing was saved: try again in a "
+              "moment."),
         )  # fmt: skip
 
     @app.get("/healthz", include_in_schema=False)

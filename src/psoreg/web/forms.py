@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from psoreg.catalogue import all_drugs
+from psoreg.i18n import N_
 from psoreg.model.vocab import EventKind, Sex, StopReason
 
 
@@ -18,51 +19,53 @@ class FormField:
 
 
 PATIENT = (
-    FormField("patient_id", "Registry id"),
-    FormField("name", "Name"),
-    FormField("hospital_number", "Hospital number"),
-    FormField("birth_date", "Date of birth", "date"),
-    FormField("sex", "Sex", "select", tuple(s.value for s in Sex)),
-    FormField("ethnicity", "Ethnicity"),
-    FormField("weight_kg", "Weight (kg)", "number"),
-    FormField("phenotypes", "Psoriasis type(s), ';'-separated"),
-    FormField("onset_year", "Year of onset", "number", step="1"),
-    FormField("psoriatic_arthritis", "Psoriatic arthritis", "yesno"),
-    FormField("comorbidities", "Comorbidities, ';'-separated"),
-    FormField("biologic_naive", "Biologic-naive", "yesno"),
-    FormField("prior_phototherapy", "Prior phototherapy", "yesno"),
-    FormField("prior_systemics", "Prior systemics, ';'-separated"),
+    FormField("patient_id", N_("Registry id")),
+    FormField("name", N_("Name")),
+    FormField("hospital_number", N_("Hospital number")),
+    FormField("birth_date", N_("Date of birth"), "date"),
+    FormField("sex", N_("Sex"), "select", tuple(s.value for s in Sex)),
+    FormField("ethnicity", N_("Ethnicity")),
+    FormField("weight_kg", N_("Weight (kg)"), "number"),
+    FormField("phenotypes", N_("Psoriasis type(s), ';'-separated")),
+    FormField("onset_year", N_("Year of onset"), "number", step="1"),
+    FormField("psoriatic_arthritis", N_("Psoriatic arthritis"), "yesno"),
+    FormField("comorbidities", N_("Comorbidities, ';'-separated")),
+    FormField("biologic_naive", N_("Biologic-naive"), "yesno"),
+    FormField("prior_phototherapy", N_("Prior phototherapy"), "yesno"),
+    FormField("prior_systemics", N_("Prior systemics, ';'-separated")),
 )
 COURSE = (
-    FormField("course_id", "Course id (blank: automatic)"),
-    FormField("drug", "Drug", "select", tuple(d.name for d in all_drugs())),
-    FormField("regimen", "Regimen"),
-    FormField("start_date", "First dose", "date"),
-    FormField("followup_date", "Last follow-up", "date"),
-    FormField("baseline_pasi", "Baseline PASI (blank: from the visit at the first dose)", "number"),
-    FormField("baseline_dlqi", "Baseline DLQI", "number", step="1"),
-    FormField("next_treatment", "Next treatment"),
+    FormField("course_id", N_("Course id (blank: automatic)")),
+    FormField("drug", N_("Drug"), "select", tuple(d.name for d in all_drugs())),
+    FormField("regimen", N_("Regimen")),
+    FormField("start_date", N_("First dose"), "date"),
+    FormField("followup_date", N_("Last follow-up"), "date"),
+    FormField(
+        "baseline_pasi", N_("Baseline PASI (blank: from the visit at the first dose)"), "number"
+    ),
+    FormField("baseline_dlqi", N_("Baseline DLQI"), "number", step="1"),
+    FormField("next_treatment", N_("Next treatment")),
 )
 STOP = (
-    FormField("stop_date", "Stop date", "date"),
-    FormField("stop_reason", "Reason", "select", tuple(r.value for r in StopReason)),
-    FormField("next_treatment", "Next treatment"),
+    FormField("stop_date", N_("Stop date"), "date"),
+    FormField("stop_reason", N_("Reason"), "select", tuple(r.value for r in StopReason)),
+    FormField("next_treatment", N_("Next treatment")),
 )
-DOSE = (FormField("date", "Date", "date"), FormField("dose_mg", "Dose (mg)", "number"))
+DOSE = (FormField("date", N_("Date"), "date"), FormField("dose_mg", N_("Dose (mg)"), "number"))
 EVENT = (
-    FormField("kind", "Kind", "select", tuple(k.value for k in EventKind)),
-    FormField("date", "Onset date", "date"),
-    FormField("morphology", "Morphology, ';'-separated (paradoxical)"),
-    FormField("sites", "Sites"),
-    FormField("bsa", "BSA %", "number"),
-    FormField("management", "Management"),
-    FormField("drug_continued", "Drug continued", "yesno"),
-    FormField("description", "Description", "textarea"),
+    FormField("kind", N_("Kind"), "select", tuple(k.value for k in EventKind)),
+    FormField("date", N_("Onset date"), "date"),
+    FormField("morphology", N_("Morphology, ';'-separated (paradoxical)")),
+    FormField("sites", N_("Sites")),
+    FormField("bsa", N_("BSA %"), "number"),
+    FormField("management", N_("Management")),
+    FormField("drug_continued", N_("Drug continued"), "yesno"),
+    FormField("description", N_("Description"), "textarea"),
 )
 RELAPSE = (
-    FormField("date", "Date", "date"),
-    FormField("morphology", "Morphology, ';'-separated"),
-    FormField("treatment", "Treatment"),
+    FormField("date", N_("Date"), "date"),
+    FormField("morphology", N_("Morphology, ';'-separated")),
+    FormField("treatment", N_("Treatment")),
 )
 FORMS: dict[str, tuple[FormField, ...]] = {
     "patients": PATIENT,
@@ -80,6 +83,30 @@ TITLES = {
     "relapses": "relapse",
 }
 
+#: The page titles the forms show (translated in the templates, ``{{ _(title) }}``).
+PAGE_TITLES = (
+    N_("New patient"), N_("New course"), N_("New dose"), N_("New visit"),
+    N_("New adverse or paradoxical event"), N_("New relapse"),
+    N_("Edit patient"), N_("Edit course"), N_("Edit dose"), N_("Edit visit"),
+    N_("Edit adverse or paradoxical event"), N_("Edit relapse"), N_("Stop course"),
+)  # fmt: skip
+#: How the choices of a select read (the submitted value stays the code).
+CHOICE_LABELS = {
+    "M": N_("male"), "F": N_("female"), "other": N_("other"), "unknown": N_("unknown"),
+    "inefficacy": N_("inefficacy"), "secondary failure": N_("secondary failure"),
+    "adverse event": N_("adverse event"), "paradoxical event": N_("paradoxical event"),
+    "remission": N_("remission"), "cost or access": N_("cost or access"),
+    "patient choice": N_("patient choice"), "adverse": N_("adverse"),
+    "paradoxical": N_("paradoxical"),
+}  # fmt: skip
+#: PASI's signs as the grid heads them.
+SIGN_LABELS = {
+    "erythema": N_("Erythema"), "induration": N_("Induration"),
+    "desquamation": N_("Desquamation"),
+}  # fmt: skip
+
+#: The DLQI's items in its own (copyright, validated) English wording: shown as published, not
+#: translated here - a Malay DLQI must be the validated translation, licensed from its authors.
 DLQI_QUESTIONS = (
     "How itchy, sore, painful or stinging has your skin been?",
     "How embarrassed or self-conscious have you been because of your skin?",
@@ -95,10 +122,10 @@ DLQI_QUESTIONS = (
 DLQI_CHOICES = ("very_much", "a_lot", "a_little", "not_at_all", "not_relevant")
 DLQI_ITEM7_CHOICES = ("yes", "a_lot", "a_little", "not_at_all", "not_relevant")
 REGION_LABELS = {
-    "head": "Head & neck",
-    "upper_limbs": "Upper limbs",
-    "trunk": "Trunk",
-    "lower_limbs": "Lower limbs",
+    "head": N_("Head & neck"),
+    "upper_limbs": N_("Upper limbs"),
+    "trunk": N_("Trunk"),
+    "lower_limbs": N_("Lower limbs"),
 }
 
 _VISIT_LABELS = {
