@@ -72,16 +72,19 @@ def english() -> set[str]:
 
 
 #: Visible text and the attributes a reader meets (placeholders, labels, tooltips, titles).
+#: Left out: text marked as English on purpose (lang="en": the DLQI's validated wording) and
+#: recorded data shown as stored (translate="no": the audit trail's old and new values).
 TEXTS_JS = """() => {
+  const skip = (el) => el && el.closest('[lang=en], [translate=no], script, style');
   const out = [document.title];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    const p = n.parentElement;
-    if (p && !['SCRIPT', 'STYLE'].includes(p.tagName) && n.textContent.trim()) out.push(n.textContent.trim());
+    const text = n.textContent.trim();
+    if (text && !skip(n.parentElement)) out.push(text);
   }
-  for (const el of document.querySelectorAll('[placeholder],[aria-label],[title],input[type=submit]'))
-    for (const a of ['placeholder', 'aria-label', 'title', 'value'])
-      if (el.getAttribute(a) && a !== 'value' || el.type === 'submit') out.push(el.getAttribute(a) || '');
+  for (const el of document.querySelectorAll('[placeholder],[aria-label],[title],[alt]'))
+    for (const a of ['placeholder', 'aria-label', 'title', 'alt'])
+      if (el.getAttribute(a) && !skip(el)) out.push(el.getAttribute(a));
   return out;
 }"""
 

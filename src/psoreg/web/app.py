@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg import i18n
-from psoreg.i18n import N_, _
 from psoreg.accounts import sessions
+from psoreg.i18n import N_, _
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
