@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Iterator
 
 import docx
 import pytest
@@ -13,7 +14,14 @@ from typer.testing import CliRunner
 
 from psoreg.cli import app
 from psoreg.i18n import check as catalogue
-from psoreg.i18n import check_language, gettext, negotiate, translations, use_language
+from psoreg.i18n import (
+    check_language,
+    gettext,
+    negotiate,
+    set_language,
+    translations,
+    use_language,
+)
 from psoreg.i18n.formats import date, decimal, percent
 from psoreg.io import load
 from psoreg.reports import build_report
@@ -21,6 +29,13 @@ from psoreg.reports.render_html import render_html
 from tests.conftest import CASE_SERIES
 
 PUBLISHED = CASE_SERIES.with_name("ukmmc-ustekinumab-case-series.published.json")
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    """A CLI run in-process sets the language: leave English to the tests after this one."""
+    yield
+    set_language("en")
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +183,31 @@ def test_catalogue_check_is_complete_and_catches_gaps(tmp_path) -> None:
     assert "fuzzy 'Secondary failure (week)'" in found
     assert "placeholders differ in '{k} of {n} ({percent})'" in found
     assert "missing 'A message nobody translated'" in found
+
+
+def test_cli_messages_in_malay(monkeypatch) -> None:
+    """`psoreg --lang ms` (or PSOREG_LANG=ms) prints the summary and its notes in Malay."""
+    res = CliRunner().invoke(app, ["--lang", "ms", "summarize", str(CASE_SERIES)])
+    assert res.exit_code == 0, res.output
+    output = " ".join(res.output.split())
+    for text in ("Ringkasan siri kes", "Kegagalan sekunder", "Peristiwa paradoks",
+                 "Dibandingkan dengan penerbitan", "Definisi"):  # fmt: skip
+        assert text in output
+    assert "Case-series summary" not in res.output
+    monkeypatch.setenv("PSOREG_LANG", "ms")
+    res = CliRunner().invoke(app, ["doses", str(CASE_SERIES.with_name("visit-cohort"))])
+    assert "Sisihan dos" in res.output and "minggu ke-40: dijangka 45 mg" in res.output
+    monkeypatch.setenv("PSOREG_LANG", "en")
+    res = CliRunner().invoke(app, ["summarize", str(CASE_SERIES)])
+    assert "Case-series summary" in res.output
+
+
+def test_check_finds_gettext_hidden_in_fstrings(tmp_path) -> None:
+    """Babel does not extract ``_("…")`` inside an f-string's braces; the check says where."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "m.py").write_text('a = f"{_(\'seen by no one\')} {x}"\nb = _("fine") + f" {x}"\n')
+    assert [
+        bool(catalogue.HIDDEN.search(line)) for line in (src / "m.py").read_text().splitlines()
+    ] == [True, False]
+    assert catalogue.hidden_messages() == []

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from psoreg.errors import ImportFailed, InvalidValue
+from psoreg.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -179,7 +180,7 @@ def _load(
     try:
         cohort = load(path, drug=drug, options=ReadOptions(encoding, decimal_comma))
     except ImportFailed as exc:
-        head = f"{exc.path}: {exc.count} problem(s); nothing was imported"
+        head = _("{path}: {n} problem(s); nothing was imported").format(path=exc.path, n=exc.count)
         err.print(head, style="red bold", markup=False, highlight=False, soft_wrap=True)
         for line in exc.lines():  # one line per problem, never wrapped
             err.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
@@ -188,7 +189,7 @@ def _load(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     for note in cohort.source_notes:
-        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+        err.print(_("note") + f": {note}", markup=False, highlight=False, soft_wrap=True)
     return cohort
 
 
@@ -204,14 +205,13 @@ def main(
     ] = None,
 ) -> None:
     """psoreg command line."""
-    if lang:
-        from psoreg.i18n import check_language, set_language
+    from psoreg.i18n import DEFAULT, check_language, set_language
 
-        try:
-            set_language(check_language(lang))
-        except ValueError as exc:
-            err.print(f"[red]{exc}[/red]", highlight=False)
-            raise typer.Exit(2) from None
+    try:  # every run sets it, so a run in-process never inherits the one before
+        set_language(check_language(lang) if lang else DEFAULT)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _register_subcommands() -> None:
@@ -289,24 +289,28 @@ def summarize(
         doc = {"input": str(path), "reading": cohort.source_notes, **summary.as_dict()}
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
-    table = Table(title=f"Case-series summary: {path.name}", show_lines=False)
-    table.add_column("Figure")
-    table.add_column("Value", justify="right")
-    table.add_column("Denominator / method", style="dim")
+    table = Table(title=_("Case-series summary: {name}").format(name=path.name), show_lines=False)
+    table.add_column(_("Figure"))
+    table.add_column(_("Value"), justify="right")
+    table.add_column(_("Denominator / method"), style="dim")
     for f in summary.figures:
         table.add_row(f.label, f.text, f.note)
     out.print(table)
+    note = _("note")
     for w in summary.warnings:
-        out.print(f"[yellow]note:[/yellow] {w}")
+        out.print(f"[yellow]{note}:[/yellow] {w}")
     if summary.comparisons:
-        out.print(f"[bold]Compared with the paper[/bold] ({source}):", highlight=False)
+        compared = _("Compared with the paper")
+        out.print(f"[bold]{compared}[/bold] ({source}):", highlight=False)
         for c in summary.comparisons:
-            mark = {True: "same", False: "DIFFERS", None: "—"}[c.agrees]
+            mark = {True: _("same"), False: _("DIFFERS"), None: "—"}[c.agrees]
             out.print(f"  [{mark}] {c.line()}", markup=False, highlight=False)
             if c.note:
-                out.print(f"      note: {c.note}", markup=False, highlight=False)
+                out.print(f"      {note}: {c.note}", markup=False, highlight=False)
     out.print(
-        "[dim]Definitions: "
+        "[dim]"
+        + _("Definitions")
+        + ": "
         + "; ".join(f"{o['option']}={o['value']}" for o in summary.provenance["options"])
         + "[/dim]"
     )
@@ -373,7 +377,11 @@ def outcomes(
     prov = out_file.with_name(out_file.name + ".definitions.json")
     doc = {"input": str(path), "reading": cohort.source_notes, **result.provenance()}
     prov.write_text(json.dumps(doc, indent=2, default=str))
-    out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
+    out.print(
+        _("Wrote {n} course(s) to {path} (definitions: {definitions})").format(
+            n=len(result.table), path=out_file, definitions=prov
+        )
+    )
 
 
 def _outcomes_parquet(
@@ -434,21 +442,31 @@ def doses(
     cohort = _load(path, None, encoding, decimal_comma)
     if cohort.doses.empty:
         out.print(
-            "No doses recorded (visit-level data: a 'doses' table with course, week or "
-            "date, dose_mg)."
+            _(
+                "No doses recorded (visit-level data: a 'doses' table with course, week or "
+                "date, dose_mg)."
+            )
         )
         return
     report = dose_report(cohort, tolerance_weeks=tolerance)
     if out_file is not None:
         _write_table(report, out_file)
-        out.print(f"Wrote {len(report)} deviation(s) to {out_file}")
+        out.print(_("Wrote {n} deviation(s) to {path}").format(n=len(report), path=out_file))
         return
     n = cohort.doses.course_id.nunique()
     if report.empty:
-        out.print(f"{n} course(s) with doses: every dose on schedule (±{tolerance:g} weeks).")
+        out.print(
+            _("{n} course(s) with doses: every dose on schedule (±{weeks} weeks).").format(
+                n=n, weeks=f"{tolerance:g}"
+            )
+        )
         return
-    table = Table(title=f"Dose deviations ({n} course(s) with doses, ±{tolerance:g} weeks)")
-    for col in ("course", "drug", "deviation"):
+    table = Table(
+        title=_("Dose deviations ({n} course(s) with doses, ±{weeks} weeks)").format(
+            n=n, weeks=f"{tolerance:g}"
+        )
+    )
+    for col in (_("course"), _("drug"), _("deviation")):
         table.add_column(col)
     for r in report.itertuples():
         table.add_row(r.course_id, r.drug, r.message)
@@ -473,8 +491,8 @@ def schedule(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     table = Table(title=d.name, caption=f"{d.drug_class}, {d.target}, ATC {d.atc}")
-    table.add_column("week", justify="right")
-    table.add_column("dose", justify="right")
+    table.add_column(_("week"), justify="right")
+    table.add_column(_("dose"), justify="right")
     for x in doses_:
         table.add_row(f"{x.week:g}", f"{x.dose:g} {x.unit}")
     out.print(table)
@@ -599,10 +617,14 @@ def report(
         err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
-        err.print(f"[red]report failed: {type(exc).__name__}: {exc}[/red]", highlight=False)
+        failed = _("report failed")
+        err.print(f"[red]{failed}: {type(exc).__name__}: {exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
+    more = len(written) - 1
     out.print(
-        f"Wrote {out_file}" + (f" and {len(written) - 1} more file(s)" if len(written) > 1 else "")
+        _("Wrote {path} and {n} more file(s)").format(path=out_file, n=more)
+        if more
+        else _("Wrote {path}").format(path=out_file)
     )
 
 

@@ -137,7 +137,7 @@ def _km(
         else _("R midpoint convention"),
         ci=ci,
     )
-    return Figure(key, label, f"{m.text()} {_('weeks')}", m, note)
+    return Figure(key, label, m.text() + " " + _("weeks"), m, note)
 
 
 def _median(key: str, label: str, m: MedianIQR, unit: str, note: str = "") -> Figure:

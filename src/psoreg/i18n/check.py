@@ -43,6 +43,22 @@ def extracted() -> dict[Key, tuple[str, int]]:
     return out
 
 
+#: ``_("…")`` inside an f-string's braces: the extractor does not see it, so it would never
+#: reach the catalogue (and this check would not know).
+HIDDEN = re.compile(r"""\bf(["'])(?:(?!\1).)*\{[^}]*\b(?:_|gettext|pgettext|ngettext)\(\s*["']""")
+
+
+def hidden_messages(root: Path | None = None) -> list[str]:
+    """Lines of the Python sources that call gettext inside an f-string."""
+    root = root or ROOT / "src"
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if HIDDEN.search(line):
+                out.append(f"{path.relative_to(ROOT)}:{n}: _() inside an f-string is not extracted")
+    return out
+
+
 def problems(
     lang: str = "ms",
     messages: dict[Key, tuple[str, int]] | None = None,
@@ -80,7 +96,7 @@ def problems(
 
 
 def main() -> int:
-    found = problems("ms")
+    found = hidden_messages() + problems("ms")
     for line in found:
         print(line)
     if found:

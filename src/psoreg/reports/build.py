@@ -168,7 +168,7 @@ def _number(tables: list[ReportTable]) -> None:
     for i, t in enumerate(tables, start=1):
         found = numbered(t.title)
         if found:
-            t.title = f"{_('Table')} {i}. {found[1]}"
+            t.title = _("Table") + f" {i}. {found[1]}"
 
 
 def comparison_table(comparisons: list, source: str) -> ReportTable:  # noqa: ANN001
@@ -245,7 +245,7 @@ def _figures(
              km_figure(outcomes, key, km_groups, k, km_median, km_ci))
         )  # fmt: skip
     return [
-        ReportFigure(key, f"{pgettext('chart', 'Figure')} {i}. {title}", caption, fig)
+        ReportFigure(key, pgettext("chart", "Figure") + f" {i}. {title}", caption, fig)
         for i, (key, title, caption, fig) in enumerate(figs, start=1)
     ]
 

@@ -166,7 +166,7 @@ def _cell(s: object, key: str) -> Cell:
     if isinstance(s, MedianIQR):
         return median_cell(s, UNITS.get(key, ""))
     if isinstance(s, MedianCI):
-        return Cell(f"{s.text()} {_('weeks')}")
+        return Cell(s.text() + " " + _("weeks"))
     return n_cell(int(s))  # type: ignore[arg-type]
 
 

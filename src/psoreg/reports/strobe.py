@@ -291,7 +291,7 @@ def followup_table(
     d = endpoint_data(o, "drug_survival")
     rev = kaplan_meier(d.duration, ~d.event, ci).median(median)
     add("potential", _("Potential follow-up, reverse Kaplan–Meier median (95% CI)"),
-        Cell(f"{rev.text()} {_('weeks')}", count=len(d), masked=not_shown),
+        Cell(rev.text() + " " + _("weeks"), count=len(d), masked=not_shown),
         _("Schemper & Smith 1996: stops censored, ongoing courses as events"))  # fmt: skip
     after = pd.concat([o.relapse_followup_weeks, o.weeks_to_recorded_relapse], axis=1).max(axis=1)
     after = after[_flag(o.stopped)]
@@ -340,7 +340,7 @@ def sensitivity_table(
                                                 options.relapse_definition else "")),
                     "relapse": count_cell(c),
                     "unknown": n_cell(c.unknown),
-                    "km": Cell(DASH if m is None else f"{m.text()} {_('weeks')}",
+                    "km": Cell(DASH if m is None else m.text() + " " + _("weeks"),
                                count=len(d) or None, masked=not_shown),
                 },
             )
