@@ -19,6 +19,7 @@ from psoreg.analysis.stats import count, fmt
 from psoreg.analysis.summary import Summary
 from psoreg.cohort import Cohort
 from psoreg.i18n import N_, _
+from psoreg.model.vocab import label as vocab_label
 from psoreg.outcomes import OutcomeOptions
 from psoreg.reports.cells import (
     DASH,
@@ -220,7 +221,7 @@ def table2(outcomes: pd.DataFrame, labels: Labels, options: OutcomeOptions) -> R
         else:
             para = _("No")
         stopped = not missing(o.stopped) and bool(o.stopped)
-        reason = text(o.stop_reason).text if stopped else _("ongoing")
+        reason = vocab_label(text(o.stop_reason).text) if stopped else _("ongoing")
         if stopped and reason == DASH:
             reason = _("not recorded")
         rows.append(

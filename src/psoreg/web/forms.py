@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from psoreg.catalogue import all_drugs
 from psoreg.i18n import N_
-from psoreg.model.vocab import EventKind, Sex, StopReason
+from psoreg.model.vocab import VOCAB_LABELS, EventKind, Sex, StopReason
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,7 @@ PAGE_TITLES = (
     N_("Edit adverse or paradoxical event"), N_("Edit relapse"), N_("Stop course"),
 )  # fmt: skip
 #: How the choices of a select read (the submitted value stays the code).
-CHOICE_LABELS = {
-    "M": N_("male"), "F": N_("female"), "other": N_("other"), "unknown": N_("unknown"),
-    "inefficacy": N_("inefficacy"), "secondary failure": N_("secondary failure"),
-    "adverse event": N_("adverse event"), "paradoxical event": N_("paradoxical event"),
-    "remission": N_("remission"), "cost or access": N_("cost or access"),
-    "patient choice": N_("patient choice"), "adverse": N_("adverse"),
-    "paradoxical": N_("paradoxical"),
-}  # fmt: skip
+CHOICE_LABELS = VOCAB_LABELS
 #: PASI's signs as the grid heads them.
 SIGN_LABELS = {
     "erythema": N_("Erythema"), "induration": N_("Induration"),

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from psoreg.i18n import N_, _
+from psoreg.model.vocab import label as vocab_label
 from psoreg.reports.cells import missing
 from psoreg.reports.figures.style import (
     GREY,
@@ -77,7 +78,7 @@ def swimmer_figure(
         reason = (
             _("ongoing")
             if not stopped
-            else str(o.stop_reason if not missing(o.stop_reason) else _("stopped"))
+            else (vocab_label(o.stop_reason) if not missing(o.stop_reason) else _("stopped"))
         )
         ax.text(end + 2, y, reason, va="center", ha="left", fontsize=6.5, gid="stop-reason")
         right = max(right, end + 2 + 1.1 * len(reason))
