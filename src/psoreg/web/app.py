@@ -53,6 +53,21 @@ def _globals() -> None:
     templates.env.globals.update(choice_labels=forms.CHOICE_LABELS, sign_labels=forms.SIGN_LABELS)
     # a message held in a variable (a label from Python): translated, never %-formatted
     templates.env.filters["tr"] = i18n.gettext
+    templates.env.filters["ldate"] = _local_date
+
+
+def _local_date(value: Any) -> str:
+    """A date as the page's language writes it ('8 Jan 2024'); anything else as it is."""
+    import datetime as dt
+
+    from psoreg.i18n.formats import date
+
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date(value) if isinstance(value, dt.date) else ("" if value is None else str(value))
 
 
 _globals()
