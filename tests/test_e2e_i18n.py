@@ -158,9 +158,13 @@ def test_every_page_in_malay(browser, live_url, english) -> None:
     ]
     for name, url in pages[1:]:
         page.goto(url)
+        page.wait_for_load_state("networkidle")  # htmx fragments too (the live PASI score)
         assert page.locator("html").get_attribute("lang") == "ms", name
         checked[name] = _leaks(page, english)
         _shot(page, name)
+    page.goto(dict(pages)["visit-new"])  # the live PASI score fragment, in Malay
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#pasi-score").inner_text() == "PASI: isikan grid"
     leaks = {k: v for k, v in checked.items() if v}
     assert not leaks, leaks
     assert len(checked) == len(pages)

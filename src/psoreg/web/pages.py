@@ -4,6 +4,7 @@ diff), dashboard, exports. Account and administration pages are in :mod:`psoreg.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.accounts import sessions, users
+from psoreg.i18n import N_, _
 from psoreg.store import service
 from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.export import load_patients
@@ -61,12 +63,16 @@ async def login(request: Request) -> Response:
     result = users.login(store, username, password, address=address, channel="html")
     if result.blocked:
         minutes = result.retry_after // 60 + 1
-        msg = f"Too many failed attempts: try again in {minutes} minute{'s' * (minutes > 1)}."
+        msg = (
+            _("Too many failed attempts: try again in {n} minutes.")
+            if minutes > 1
+            else _("Too many failed attempts: try again in 1 minute.")
+        ).format(n=minutes)
         page = render(request, "login.html", 429, error=msg)
         page.headers["Retry-After"] = str(result.retry_after)
         return page
     if not result.ok:
-        return render(request, "login.html", 401, error="Wrong user name or password.")
+        return render(request, "login.html", 401, error=_("Wrong user name or password."))
     with store.session() as s:
         user = s.get(users.User, result.user_id)
         stored = user.language
@@ -524,14 +530,13 @@ async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Resp
             patient_pk = None if table == "patients" else _patient_pk_of(table, row)
             service.delete(s, actor, table, pk, version, reason)
     except (Conflict, StaleDataError):
-        message = (
-            f"This {forms.TITLES[table]} was changed by someone else since you opened it, "
-            "so it was not deleted. Reload it, check their change, and delete again if you "
-            "still mean to."
+        message = _(
+            "This record was changed by someone else since you opened it, so it was not "
+            "deleted. Reload it, check their change, and delete again if you still mean to."
         )
-        return render(request, "error.html", 409, title="Not deleted", message=message)
+        return render(request, "error.html", 409, title=N_("Not deleted"), message=message)
     except FieldError as exc:
-        return render(request, "error.html", 422, title="Not deleted", message=str(exc))
+        return render(request, "error.html", 422, title=N_("Not deleted"), message=str(exc))
     return _see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
 
 
@@ -549,9 +554,11 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
         try:
             values[f] = float(raw)
         except ValueError:
-            return HTMLResponse(f'<span class="error">{f}: not a number</span>')
+            wrong = escape(_("not a number"))
+            return HTMLResponse(f'<span class="error">{f}: {wrong}</span>')
     if len(missing) == len(PASI_FIELDS):
-        return HTMLResponse('<span class="muted">PASI: fill in the grid</span>')
+        empty = escape(_("PASI: fill in the grid"))
+        return HTMLResponse(f'<span class="muted">{empty}</span>')
     for f in missing:
         values[f] = 0
     try:
@@ -559,7 +566,9 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
     except FieldError as exc:
         field, msg = next(iter(exc.errors.items()))
         return HTMLResponse(f'<span class="error" data-field="{field}">{field}: {msg}</span>')
-    note = f" ({len(missing)} blank, counted as 0)" if missing else ""
+    note = (
+        " (" + escape(_("{n} blank, counted as 0").format(n=len(missing))) + ")" if missing else ""
+    )
     return HTMLResponse(f'<strong id="pasi-total">PASI {total:.1f}</strong>{note}')
 
 
