@@ -76,6 +76,8 @@ def problems(
     messages = extracted() if messages is None else messages
     out = []
     rel = po.relative_to(ROOT) if po.is_relative_to(ROOT) else po
+    for message, errors in catalog.check():  # Babel's own (what pybabel compile refuses)
+        out += [f"{rel}: {message.id!r}: {e}" for e in errors if message.string]
     for (msgid, context), (filename, lineno) in sorted(messages.items(), key=lambda kv: kv[1]):
         m = catalog.get(msgid, context=context)
         where = f"{filename}:{lineno}"

@@ -48,7 +48,7 @@ SWIMMER_CAPTION = N_(
 )
 TRAJECTORIES_TITLE = N_("PASI trajectories")
 TRAJECTORIES_CAPTION_VISITS = N_(
-    "Absolute PASI and % improvement from baseline per course (one line style and marker per "
+    "Absolute PASI and improvement from baseline (%) per course (one line style and marker per "
     "course), with PASI50/75/90 reference lines. Each point is a visit; the vertical bar marks "
     "the stop, and visits after it (off treatment) are drawn with open markers and a thin "
     "dotted line."
