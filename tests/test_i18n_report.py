@@ -211,3 +211,37 @@ def test_check_finds_gettext_hidden_in_fstrings(tmp_path) -> None:
         bool(catalogue.HIDDEN.search(line)) for line in (src / "m.py").read_text().splitlines()
     ] == [True, False]
     assert catalogue.hidden_messages() == []
+
+
+def test_a_missing_or_stale_mo_is_never_used(tmp_path, monkeypatch) -> None:
+    """Without a compiled .mo (a checkout used without make) the .po is compiled in memory; a
+    .mo older than its .po (the .po edited since) is ignored, so no stale translation shows."""
+    import os
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    import psoreg.i18n as i18n
+
+    folder = tmp_path / "ms" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "psoreg.po"
+    shutil.copyfile(i18n.LOCALE_DIR / "ms" / "LC_MESSAGES" / "psoreg.po", po)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("ms").gettext("Secondary failure") == "Kegagalan sekunder"
+        with po.open("rb") as f:
+            stale = read_po(f, locale="ms")
+        stale["Secondary failure"].string = "STALE"
+        with (folder / "psoreg.mo").open("wb") as f:
+            write_mo(f, stale)
+        os.utime(folder / "psoreg.mo", (1, 1))  # older than the .po
+        i18n.translations.cache_clear()
+        assert i18n.translations("ms").gettext("Secondary failure") == "Kegagalan sekunder"
+        os.utime(folder / "psoreg.mo", None)  # now newer: the compiled one is used
+        i18n.translations.cache_clear()
+        assert i18n.translations("ms").gettext("Secondary failure") == "STALE"
+    finally:
+        monkeypatch.undo()
+        i18n.translations.cache_clear()
