@@ -122,7 +122,11 @@ PAGE_TITLES = (
 #: The roles of accounts and at sites, as shown (``{{ role|tr }}``).
 ROLES = (N_("admin"), N_("clinician"), N_("analyst"))
 #: How the choices of a select read (the submitted value stays the code).
-CHOICE_LABELS = VOCAB_LABELS
+CHOICE_LABELS = {
+    **VOCAB_LABELS,
+    "research": N_("registry and research"),
+    "registry": N_("registry only, no research use"),
+}
 #: PASI's signs as the grid heads them.
 SIGN_LABELS = {
     "erythema": N_("Erythema"), "induration": N_("Induration"),
@@ -176,7 +180,7 @@ _OTHER_LABELS = {
     "status": N_("Status"),
     "code": N_("Code"),
     "name": N_("Name"),
-    "sites": N_("Sites"),
+    "sites": N_("Site memberships"),
     "username": N_("User"),
 }
 
