@@ -72,10 +72,11 @@ def english() -> set[str]:
 
 
 #: Visible text and the attributes a reader meets (placeholders, labels, tooltips, titles).
-#: Left out: text marked as English on purpose (lang="en": the DLQI's validated wording) and
-#: recorded data shown as stored (translate="no": the audit trail's old and new values).
+#: Left out: text marked as English on purpose (lang="en": the DLQI's validated wording),
+#: recorded data shown as stored (translate="no": the audit trail's old and new values, user
+#: names) and literal names in <code> (the import's sheet names: patients, courses, ...).
 TEXTS_JS = """() => {
-  const skip = (el) => el && el.closest('[lang=en], [translate=no], script, style');
+  const skip = (el) => el && el.closest('[lang=en], [translate=no], script, style, code');
   const out = [document.title];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
@@ -116,7 +117,7 @@ def _login(page, role: str) -> None:
     page.wait_for_url("**/patients")
 
 
-def test_every_page_in_malay(browser, live_url, english) -> None:
+def test_every_page_in_malay(browser, live_url, english, seeded_store) -> None:
     """The administrator sees every page; a Malay browser (Accept-Language ms-MY) gets Malay
     before anyone logs in."""
     ctx = _context(browser, live_url, "ms-MY")
@@ -165,10 +166,104 @@ def test_every_page_in_malay(browser, live_url, english) -> None:
     page.goto(dict(pages)["visit-new"])  # the live PASI score fragment, in Malay
     page.wait_for_load_state("networkidle")
     assert page.locator("#pasi-score").inner_text() == "PASI: isikan grid"
+    checked.update(_clinic_pages(page, english, seeded_store, patient_pk, course_pk, visit))
     leaks = {k: v for k, v in checked.items() if v}
-    assert not leaks, leaks
-    assert len(checked) == len(pages)
+    assert not leaks, "; ".join(f"{k}: {v}" for k, v in leaks.items())
+    assert len(checked) == len(pages) + len(CLINIC_PAGES)
     ctx.close()
+
+
+#: The clinic's pages (issue 13) the test below visits after the records' pages.
+CLINIC_PAGES = (
+    "worklist", "queries", "query-new", "query-new-errors", "query", "query-answered",
+    "sites", "exports", "consent", "consent-errors", "visit-errors", "delete", "deleted",
+    "restart", "import", "import-problems", "dashboard-after",
+)  # fmt: skip
+
+
+def _check(page, english: set[str], name: str) -> list[str]:
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "ms", name
+    _shot(page, name)
+    return _leaks(page, english)
+
+
+def _clinic_pages(page, english, store, patient_pk: str, course_pk: str, visit_url: str) -> dict:
+    """issue 13's pages in Malay, each in the state a clinic meets it: a data query raised
+    (first with nothing filled in), answered; consent and a visit refused with their problems;
+    a visit deleted (then listed for restoring); a stopped course's undo page; a spreadsheet
+    refused with its problems by row and column; the dashboard counting the open query."""
+    from sqlalchemy import select
+
+    from psoreg.store.models import CourseRow
+
+    out: dict[str, list[str]] = {}
+    visit_pk = visit_url.rsplit("/", 1)[1]
+    for name, url in (("worklist", "/worklist"), ("queries", "/queries"),
+                      ("sites", "/admin/sites"), ("exports", "/exports")):  # fmt: skip
+        page.goto(url)
+        out[name] = _check(page, english, name)
+    assert page.goto("/worklist") and page.locator("h1").inner_text().startswith("Senarai tugasan")
+
+    page.goto(f"/queries/new/visits/{visit_pk}")
+    out["query-new"] = _check(page, english, "query-new")
+    page.select_option("#f-field", "pasi")
+    page.click("#raise-query")  # no question: refused, the problem named in Malay
+    out["query-new-errors"] = _check(page, english, "query-new-errors")
+    assert "wajib" in page.locator("#form-errors").inner_text()
+    page.fill("#f-text", "PASI 20 tetapi BSA 22 %: sila semak grid.")
+    page.click("#raise-query")
+    page.wait_for_url("**/queries/*")
+    out["query"] = _check(page, english, "query")
+    assert page.locator("#query-status").inner_text() == "terbuka"
+    page.fill("#f-answer", "Disemak: betul.")
+    page.click("#answer-query")
+    out["query-answered"] = _check(page, english, "query-answered")
+    assert page.locator("#query-status").inner_text() == "dijawab"
+
+    page.goto(f"/consent/{patient_pk}")
+    out["consent"] = _check(page, english, "consent")
+    page.fill("#f-consent_date", "2030-01-01")
+    page.fill("#f-consent_withdrawn_date", "2029-01-01")
+    page.click("button[type=submit]")
+    out["consent-errors"] = _check(page, english, "consent-errors")
+
+    page.goto(f"/new/visits/{course_pk}")
+    page.evaluate("document.querySelector('#visit-form').noValidate = true")  # the server's check
+    page.fill("#f-head_erythema", "7")
+    page.fill("#f-pga", "9")
+    page.click("#visit-form button[type=submit]")
+    out["visit-errors"] = _check(page, english, "visit-errors")
+    assert page.locator("#form-errors li").count() >= 2  # every problem, in Malay
+
+    page.goto(f"/delete/visits/{visit_pk}")
+    out["delete"] = _check(page, english, "delete")
+    page.fill("#f-reason", "Dimasukkan dua kali")
+    page.click("#confirm-delete")
+    page.goto("/admin/deleted")
+    out["deleted"] = _check(page, english, "deleted")
+    assert page.locator("#deleted-table tr[data-table=visits]").count() == 1
+
+    with store.reader() as s:
+        stopped = s.scalar(select(CourseRow.id).where(CourseRow.stop_date.is_not(None)).limit(1))
+    page.goto(f"/restart/{stopped}")
+    out["restart"] = _check(page, english, "restart")
+
+    page.goto("/import")
+    out["import"] = _check(page, english, "import")
+    page.set_input_files(
+        "#f-files",
+        files=[{"name": "patients.csv", "mimeType": "text/csv",
+                "buffer": b"patient_id,sex,birth_year\nX1,Q,1890\n"}],
+    )  # fmt: skip
+    page.click("#check-import")
+    out["import-problems"] = _check(page, english, "import-problems")
+    assert page.locator("#import-problems").count() == 1
+
+    page.goto("/dashboard")
+    out["dashboard-after"] = _check(page, english, "dashboard-after")
+    assert "pertanyaan data terbuka" in page.locator("#open-queries-count").inner_text()
+    return out
 
 
 def test_language_is_kept_per_user(browser, live_url) -> None:

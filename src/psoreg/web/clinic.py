@@ -324,7 +324,8 @@ async def query_action(request: Request, qid: int, action: str, actor: ActorDep)
 
 def _sites_page(request: Request, error: str | None = None, status: int = 200) -> Response:
     with store_of(request).reader() as s:
-        listed = sites.all_sites(s)
+        # plain values: the reader's rollback expires ORM rows before the page is rendered
+        listed = [{"code": x.code, "name": x.name, "active": x.active} for x in sites.all_sites(s)]
         counts = sites.patients_per_site(s)
         people = [
             {
