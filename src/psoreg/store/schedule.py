@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from psoreg.catalogue import dose_deviations, expected_doses, get_drug
 from psoreg.errors import InvalidValue
-from psoreg.i18n import ngettext
+from psoreg.i18n import N_, ngettext
 from psoreg.store.models import CourseRow, PatientRow
 
 VISIT_INTERVAL_WEEKS = 12
+#: the statuses as shown (``{{ status|tr }}``)
+STATUS_LABELS = (N_("overdue"), N_("due"), N_("scheduled"))
 GRACE_DAYS = 14
 DUE_SOON_DAYS = 14
 TOLERANCE_WEEKS = 2.0
