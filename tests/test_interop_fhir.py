@@ -228,6 +228,23 @@ def test_pseudonymised_export_hides_identity_and_shifts_dates(exported) -> None:
     assert start(anon)["effectivePeriod"]["start"] != start(b)["effectivePeriod"]["start"]
 
 
+def test_pseudonymised_export_scrubs_free_text(exported) -> None:
+    """Free text reaches analysts as in their CSV exports (psoreg.store.deid.scrub)."""
+    records, _, _ = exported
+    records = copy.deepcopy(records)
+    owner = next(p for p in records if any(c.events for c in p.courses))
+    name = owner.patient.values["name"]
+    owner.patient.values["comorbidities"] = "Hypertension; reviewed, phone 012-345 6789"
+    event = next(e for c in owner.courses for e in c.events)
+    event.values["description"] = f"{name} (MRN 1234567): pustules since 2024-03-05"
+    anon = json.dumps(bundle(records, secret=TEST_SECRET))
+    for secret_text in ("012-345 6789", "1234567", name, "2024-03-05"):
+        assert secret_text not in anon
+    assert "[phone]" in anon and "[id]" in anon and "[name]" in anon and "pustules since" in anon
+    plain = json.dumps(bundle(records))  # identified: as recorded
+    assert "012-345 6789" in plain and "2024-03-05" in plain
+
+
 # ----------------------------------------------------------------------------------- web
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from psoreg.outcomes import OUTCOME_COLUMNS, OutcomeOptions
-from psoreg.scale import run_outcomes_parquet
+from psoreg.scale import get_or_create, run_outcomes_parquet
 from psoreg.synth import synthesize
 from tests.oracle import ORACLE_COLUMNS, reference_outcomes
 from tests.test_scale import assert_frames_equal, load_cohort
@@ -29,14 +29,13 @@ COURSES = 600
 def spark():
     from pyspark.sql import SparkSession
 
-    session = (
+    session = get_or_create(
         SparkSession.builder.master("local[2]")
         .appName("psoreg-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
     yield session

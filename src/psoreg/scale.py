@@ -470,7 +470,32 @@ def spark_session(
     )
     if memory:
         builder = builder.config("spark.driver.memory", memory)
-    return builder.getOrCreate()
+    return get_or_create(builder)
+
+
+def get_or_create(builder: Any) -> Any:
+    """``builder.getOrCreate()``, with the Java gateway started without Python code between
+    fork and exec.
+
+    PySpark starts the JVM with a ``preexec_fn`` (to ignore Ctrl-C). In a process that already
+    runs threads (DuckDB, a web server), Python code in the forked child can crash it (seen in
+    the test suite: a segfault in the child, then "Java gateway process exited"). A new process
+    group keeps the terminal's Ctrl-C from the JVM just the same, and is set by the C fork code.
+    """
+    import pyspark.java_gateway as gateway
+
+    original = gateway.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("preexec_fn", None) is not None:
+            kwargs["process_group"] = 0
+        return original(*args, **kwargs)
+
+    gateway.Popen = popen
+    try:
+        return builder.getOrCreate()
+    finally:
+        gateway.Popen = original
 
 
 def _run_spark(

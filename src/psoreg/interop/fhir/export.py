@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from psoreg.cases.naranjo import NaranjoAssessment
@@ -41,7 +42,7 @@ from psoreg.interop.fhir.mapping import (
     rid,
     system,
 )
-from psoreg.interop.records import PatientRecords, Rec
+from psoreg.interop.records import CHILD_TABLES, CourseRecords, PatientRecords, Rec
 from psoreg.store import deid
 from psoreg.store import validate as v
 
@@ -95,9 +96,39 @@ def _drug(name: str) -> dict[str, Any]:
     }
 
 
+def _scrubbed(p: PatientRecords, secret: str) -> PatientRecords:
+    """The patient's free text as analysts see it in their exports: the columns of
+    :data:`psoreg.store.deid.FREE_TEXT` through :func:`psoreg.store.deid.scrub` (dates shifted,
+    identifiers and the patient's own name and hospital number masked)."""
+    pv = p.patient.values
+    pid = pv["patient_id"]
+    private = (pv.get("name") or "", pv.get("hospital_number") or "")
+
+    def clean(table: str, rec: Rec) -> Rec:
+        values = dict(rec.values)
+        for col in deid.FREE_TEXT.get(table, ()):
+            if isinstance(values.get(col), str):
+                values[col] = deid.scrub(secret, pid, values[col], private)
+        return replace(rec, values=values)
+
+    return PatientRecords(
+        patient=clean("patients", p.patient),
+        courses=[
+            CourseRecords(
+                course=clean("courses", c.course),
+                **{t: [clean(t, r) for r in getattr(c, t)] for t in CHILD_TABLES},
+            )
+            for c in p.courses
+        ],
+    )
+
+
 def patient_resources(p: PatientRecords, shift: Shift | None = None) -> list[dict[str, Any]]:
-    """The FHIR resources of one patient (Patient first)."""
+    """The FHIR resources of one patient (Patient first); free text scrubbed when
+    pseudonymised."""
     shift = shift or Shift()
+    if shift.secret:
+        p = _scrubbed(p, shift.secret)
     pv = p.patient.values
     pid = pv["patient_id"]
     key = shift.key(pid)
