@@ -292,3 +292,24 @@ def test_language_is_kept_per_user(browser, live_url) -> None:
     _login(page, "analyst")
     assert page.locator("h1").inner_text() == "Patients"
     other.close()
+
+
+def test_malay_pages_fit_a_phone(browser, live_url) -> None:
+    """Malay words are longer than English ones: the clinic's daily pages still fit 390 px
+    (no sideways scrolling), header and language menu included."""
+    ctx = browser.new_context(
+        base_url=live_url, viewport={"width": 390, "height": 844}, locale="ms-MY"
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    _login(page, "clinician")
+    for name, url in (("patients", "/patients"), ("patient", "/patients/1"),
+                      ("worklist", "/worklist"), ("queries", "/queries"),
+                      ("dashboard", "/dashboard"), ("visit-new", "/new/visits/1")):  # fmt: skip
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == "ms", name
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        _shot(page, f"{name}-390")
+        assert wide <= 391, f"{name} scrolls sideways at 390 px in Malay ({wide} px wide)"
+    ctx.close()
