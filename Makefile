@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/ukmmc-ustekinumab-case-series.csv
 
-.PHONY: run test bench bench-web bench-cli bench-signals lint install clean deps
+.PHONY: run test bench bench-web bench-cli bench-signals lint install clean deps \
+	i18n-extract i18n-update i18n-compile i18n-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,12 +14,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translations (docs/glossary.md): the catalogues are src/psoreg/i18n/locale/<lang>/LC_MESSAGES/
+# psoreg.po; the compiled .mo files are build output (not committed), made here from the .po.
+LOCALES := src/psoreg/i18n/locale
+POT := $(LOCALES)/psoreg.pot
+MO := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/psoreg.po))
+
+$(LOCALES)/%/LC_MESSAGES/psoreg.mo: $(LOCALES)/%/LC_MESSAGES/psoreg.po | $(STAMP)
+	$(BIN)/pybabel -q compile -D psoreg -d $(LOCALES) -l $* --statistics
+
+install: $(STAMP) $(MO)
+
+# the messages marked in the code and templates -> psoreg.pot -> merged into each .po
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap \
+		--project psoreg -o $(POT) .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel -q update -D psoreg -i $(POT) -d $(LOCALES) --no-fuzzy-matching \
+		--ignore-obsolete --no-wrap
+
+i18n-compile: $(MO)
+
+# fails on a message missing, untranslated or fuzzy in the Bahasa Malaysia catalogue
+i18n-check: $(STAMP)
+	$(BIN)/python -m psoreg.i18n.check
 
 # The main job: the case-series summary of the example, then the registry web application on
 # 127.0.0.1:8000 with a demo database (SQLite, WAL) created in ./data on first run (the demo
 # accounts' random passwords are printed then, once; `psoreg users reset` sets new ones).
-run: $(STAMP)
+run: install
 	$(BIN)/psoreg summarize $(EXAMPLE)
 	$(BIN)/psoreg serve --data data --demo
 
@@ -28,7 +53,7 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then for s in scripts/deps/*.sh; do bash $$s; done; \
 	else echo "deps: not root; skipping system packages (scripts/deps/*.sh)"; fi
 
-test: $(STAMP) deps
+test: install deps
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP) bench-signals
@@ -49,7 +74,7 @@ bench-signals: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/signals.py
 
-lint: $(STAMP)
+lint: $(STAMP) i18n-check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 

@@ -215,7 +215,7 @@ def test_correct_delete_and_restore_every_record_type(browser, live_url, seeded_
     expect(pg.locator("#f-stop_date")).to_have_value("2023-07-19")
     pg.fill("#f-stop_date", "2023-07-26")
     pg.click("button[type=submit]")
-    expect(pg.locator(f"#course-{c06}")).to_contain_text("to 2023-07-26")
+    expect(pg.locator(f"#course-{c06}")).to_contain_text("to 26 Jul 2023")  # the page's date form
     pg.click(f"#course-{c06} a.restart-course")
     pg.fill("#f-reason", "treatment resumed")
     pg.click("#confirm-restart")
@@ -327,6 +327,8 @@ def test_a_withdrawn_patient_leaves_analyses_and_exports(browser, live_url, seed
 def test_next_dose_and_the_overdue_worklist(browser, live_url, seeded_store) -> None:
     from playwright.sync_api import expect
 
+    from psoreg.i18n.formats import date as shown  # dates as the page's language writes them
+
     today = dt.date.today()
     start = today - dt.timedelta(weeks=22)
     clin = Person(browser, live_url).login("clinician")
@@ -350,12 +352,12 @@ def test_next_dose_and_the_overdue_worklist(browser, live_url, seeded_store) -> 
         expect(pg.locator("#patient-heading")).to_be_visible()
     course = pg.locator("section.course")
     due = start + dt.timedelta(weeks=16)  # 45 mg weeks 0 and 4, then every 12 weeks
-    expect(course.locator(".next-dose")).to_have_text(due.isoformat())
+    expect(course.locator(".next-dose")).to_have_text(shown(due))  # '30 Nov 2026' (en_GB)
     expect(course).to_contain_text("dose overdue")
     expect(course.locator(".records.doses li")).to_have_count(2)
     pg.goto("/worklist")
     row = pg.locator("#worklist tr", has_text="P81")
-    expect(row).to_contain_text(due.isoformat())
+    expect(row).to_contain_text(shown(due))
     expect(row.locator(".status")).to_have_text("overdue")
     clin.shot("worklist")
     # the dose given: no longer overdue, next due 12 weeks later
@@ -365,7 +367,7 @@ def test_next_dose_and_the_overdue_worklist(browser, live_url, seeded_store) -> 
     pg.fill("#f-pasi", "2")
     pg.fill("#f-dose_mg", "45")
     pg.click("button[type=submit]")
-    expect(course.locator(".next-dose")).to_have_text((today + dt.timedelta(weeks=12)).isoformat())
+    expect(course.locator(".next-dose")).to_have_text(shown(today + dt.timedelta(weeks=12)))
     pg.goto("/worklist")
     expect(pg.locator("#worklist")).not_to_contain_text("P81")
     # a course that records no dose gets no "missed" lines

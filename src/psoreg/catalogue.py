@@ -31,6 +31,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from psoreg.errors import InvalidValue
+from psoreg.i18n import _
 
 __all__ = [
     "DRUG_CLASSES",
@@ -843,13 +844,13 @@ def dose_deviations(
     )
     match_of_expected: dict[int, int] = {}
     matched_given: set[int] = set()
-    for _, i, j in candidates:
+    for _gap, i, j in candidates:
         if i in match_of_expected or j in matched_given:
             continue
         match_of_expected[i] = j
         matched_given.add(j)
 
-    tol_text = f"±{_fmt(tol)} week" + ("" if tol == 1 else "s")
+    tol_text = (_("±{n} week") if tol == 1 else _("±{n} weeks")).format(n=_fmt(tol))
     out: list[Deviation] = []
     for i, x in enumerate(expected):
         j = match_of_expected.get(i)
@@ -863,17 +864,20 @@ def dose_deviations(
                         expected_dose=x.dose,
                         given_dose=None,
                         unit=unit,
-                        message=(
-                            f"week {_fmt(x.week)}: expected {_fmt(x.dose)} {unit}, "
-                            f"none recorded within {tol_text}"
-                        ),
+                        message=_(
+                            "week {week}: expected {dose} {unit}, none recorded within {window}"
+                        ).format(week=_fmt(x.week), dose=_fmt(x.dose), unit=unit, window=tol_text),
                     )
                 )
             continue
         g_week, g_dose = doses[j]
         in_window = min(x.week, g_week) <= end + _EPS
         if in_window and compare_dose and not _same_dose(x.dose, g_dose):
-            at = "" if abs(g_week - x.week) <= _EPS else f" at week {_fmt(g_week)}"
+            at = (
+                ""
+                if abs(g_week - x.week) <= _EPS
+                else " " + _("at week {week}").format(week=_fmt(g_week))
+            )
             out.append(
                 Deviation(
                     kind="different dose",
@@ -882,9 +886,8 @@ def dose_deviations(
                     given_dose=g_dose,
                     given_week=g_week,
                     unit=unit,
-                    message=(
-                        f"week {_fmt(x.week)}: expected {_fmt(x.dose)} {unit}, "
-                        f"given {_fmt(g_dose)} mg{at}"
+                    message=_("week {week}: expected {dose} {unit}, given {given} mg{at}").format(
+                        week=_fmt(x.week), dose=_fmt(x.dose), unit=unit, given=_fmt(g_dose), at=at
                     ),
                 )
             )
@@ -898,10 +901,9 @@ def dose_deviations(
                     given_dose=g_dose,
                     given_week=g_week,
                     unit="mg",
-                    message=(
-                        f"week {_fmt(g_week)}: {_fmt(g_dose)} mg given, "
-                        f"no dose expected within {tol_text}"
-                    ),
+                    message=_(
+                        "week {week}: {dose} mg given, no dose expected within {window}"
+                    ).format(week=_fmt(g_week), dose=_fmt(g_dose), window=tol_text),
                 )
             )
     order = {"missed": 0, "different dose": 1, "extra": 2}

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from psoreg.errors import ImportFailed, InvalidValue
+from psoreg.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -179,7 +180,7 @@ def _load(
     try:
         cohort = load(path, drug=drug, options=ReadOptions(encoding, decimal_comma))
     except ImportFailed as exc:
-        head = f"{exc.path}: {exc.count} problem(s); nothing was imported"
+        head = _("{path}: {n} problem(s); nothing was imported").format(path=exc.path, n=exc.count)
         err.print(head, style="red bold", markup=False, highlight=False, soft_wrap=True)
         for line in exc.lines():  # one line per problem, never wrapped
             err.print(f"  • {line}", markup=False, highlight=False, soft_wrap=True)
@@ -188,13 +189,29 @@ def _load(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     for note in cohort.source_notes:
-        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+        err.print(_("note") + f": {note}", markup=False, highlight=False, soft_wrap=True)
     return cohort
 
 
 @app.callback()
-def main() -> None:
+def main(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="PSOREG_LANG",
+            help="Language of messages and reports: en or ms (Bahasa Malaysia).",
+        ),
+    ] = None,
+) -> None:
     """psoreg command line."""
+    from psoreg.i18n import DEFAULT, check_language, set_language
+
+    try:  # every run sets it, so a run in-process never inherits the one before
+        set_language(check_language(lang) if lang else DEFAULT)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _register_subcommands() -> None:
@@ -222,14 +239,15 @@ _register_subcommands()
 
 def _print_summary(summary: Any, title: str) -> None:
     table = Table(title=title, show_lines=False)
-    table.add_column("Figure")
-    table.add_column("Value", justify="right")
-    table.add_column("Denominator / method", style="dim")
+    table.add_column(_("Figure"))
+    table.add_column(_("Value"), justify="right")
+    table.add_column(_("Denominator / method"), style="dim")
     for f in summary.figures:
         table.add_row(f.label, f.text, f.note)
     out.print(table)
+    note = _("note")
     for w in summary.warnings:
-        out.print(f"[yellow]note:[/yellow] {w}")
+        out.print(f"[yellow]{note}:[/yellow] {w}")
 
 
 @app.command()
@@ -295,7 +313,7 @@ def summarize(
                       km_ci=km_ci)  # type: ignore[arg-type]  # fmt: skip
             docs[code] = s.as_dict()
             if format == "text":
-                _print_summary(s, f"Site {code}: {path.name}")
+                _print_summary(s, _("Site {code}: {name}").format(code=code, name=path.name))
         if format == "json":
             doc = {"input": str(path), "by": "site", "sites": docs}
             typer.echo(json.dumps(doc, indent=2, default=str))
@@ -308,16 +326,19 @@ def summarize(
         doc = {"input": str(path), "reading": cohort.source_notes, **summary.as_dict()}
         typer.echo(json.dumps(doc, indent=2, default=str))
         return
-    _print_summary(summary, f"Case-series summary: {path.name}")
+    _print_summary(summary, _("Case-series summary: {name}").format(name=path.name))
     if summary.comparisons:
-        out.print(f"[bold]Compared with the paper[/bold] ({source}):", highlight=False)
+        compared = _("Compared with the paper")
+        out.print(f"[bold]{compared}[/bold] ({source}):", highlight=False)
         for c in summary.comparisons:
-            mark = {True: "same", False: "DIFFERS", None: "—"}[c.agrees]
+            mark = {True: _("same"), False: _("DIFFERS"), None: "—"}[c.agrees]
             out.print(f"  [{mark}] {c.line()}", markup=False, highlight=False)
             if c.note:
-                out.print(f"      note: {c.note}", markup=False, highlight=False)
+                out.print("      " + _("note") + f": {c.note}", markup=False, highlight=False)
     out.print(
-        "[dim]Definitions: "
+        "[dim]"
+        + _("Definitions")
+        + ": "
         + "; ".join(f"{o['option']}={o['value']}" for o in summary.provenance["options"])
         + "[/dim]"
     )
@@ -384,7 +405,11 @@ def outcomes(
     prov = out_file.with_name(out_file.name + ".definitions.json")
     doc = {"input": str(path), "reading": cohort.source_notes, **result.provenance()}
     prov.write_text(json.dumps(doc, indent=2, default=str))
-    out.print(f"Wrote {len(result.table)} course(s) to {out_file} (definitions: {prov})")
+    out.print(
+        _("Wrote {n} course(s) to {path} (definitions: {definitions})").format(
+            n=len(result.table), path=out_file, definitions=prov
+        )
+    )
 
 
 def _outcomes_parquet(
@@ -445,21 +470,31 @@ def doses(
     cohort = _load(path, None, encoding, decimal_comma)
     if cohort.doses.empty:
         out.print(
-            "No doses recorded (visit-level data: a 'doses' table with course, week or "
-            "date, dose_mg)."
+            _(
+                "No doses recorded (visit-level data: a 'doses' table with course, week or "
+                "date, dose_mg)."
+            )
         )
         return
     report = dose_report(cohort, tolerance_weeks=tolerance)
     if out_file is not None:
         _write_table(report, out_file)
-        out.print(f"Wrote {len(report)} deviation(s) to {out_file}")
+        out.print(_("Wrote {n} deviation(s) to {path}").format(n=len(report), path=out_file))
         return
     n = cohort.doses.course_id.nunique()
     if report.empty:
-        out.print(f"{n} course(s) with doses: every dose on schedule (±{tolerance:g} weeks).")
+        out.print(
+            _("{n} course(s) with doses: every dose on schedule (±{weeks} weeks).").format(
+                n=n, weeks=f"{tolerance:g}"
+            )
+        )
         return
-    table = Table(title=f"Dose deviations ({n} course(s) with doses, ±{tolerance:g} weeks)")
-    for col in ("course", "drug", "deviation"):
+    table = Table(
+        title=_("Dose deviations ({n} course(s) with doses, ±{weeks} weeks)").format(
+            n=n, weeks=f"{tolerance:g}"
+        )
+    )
+    for col in (_("course"), _("drug"), _("deviation")):
         table.add_column(col)
     for r in report.itertuples():
         table.add_row(r.course_id, r.drug, r.message)
@@ -484,8 +519,8 @@ def schedule(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     table = Table(title=d.name, caption=f"{d.drug_class}, {d.target}, ATC {d.atc}")
-    table.add_column("week", justify="right")
-    table.add_column("dose", justify="right")
+    table.add_column(_("week"), justify="right")
+    table.add_column(_("dose"), justify="right")
     for x in doses_:
         table.add_row(f"{x.week:g}", f"{x.dose:g} {x.unit}")
     out.print(table)
@@ -536,7 +571,9 @@ def report(
     quantile: Annotated[
         str, typer.Option(help="Quantile method: type6 (SPSS, default), type7 (R), type2 (SAS).")
     ] = "type6",
-    title: Annotated[str, typer.Option(help="Report title.")] = "Case series report",
+    title: Annotated[
+        str | None, typer.Option(help="Report title (default: 'Case series report').")
+    ] = None,
     drug: DrugOpt = None,
     primary_week: PrimaryWeek = 12,
     by_drug_week: ByDrug = False,
@@ -550,16 +587,29 @@ def report(
     km_median: KmMedian = "smallest",
     km_ci: KmCi = "log-log",
     published: PublishedOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Report language: en, ms (Bahasa Malaysia) or both (English report with the "
+            "results as an Abstrak/Abstract pair). Default: the psoreg --lang.",
+        ),
+    ] = None,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
     from psoreg.analysis.published import published_file_for
     from psoreg.errors import PsoregError
+    from psoreg.i18n import get_language
     from psoreg.reports import FORMATS, build_report, write_report, write_tables_csv
 
     if out_file.suffix.lower() not in FORMATS:
         err.print(
             f"[red]--out: got {out_file.name!r}; expected a file ending {', '.join(FORMATS)}[/red]"
         )
+        raise typer.Exit(2)
+    report_lang = lang or get_language()
+    if report_lang not in {"en", "ms", "both"}:
+        err.print(f"[red]--lang: got {report_lang!r}; expected en, ms or both[/red]")
         raise typer.Exit(2)
     opts = _options(
         primary_week,
@@ -585,6 +635,7 @@ def report(
             km_median=km_median,  # type: ignore[arg-type]
             km_ci=km_ci,  # type: ignore[arg-type]
             published=published or published_file_for(path),
+            lang=report_lang,
         )
         written = write_report(rep, out_file)
         if tables_dir is not None:
@@ -594,10 +645,14 @@ def report(
         err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
-        err.print(f"[red]report failed: {type(exc).__name__}: {exc}[/red]", highlight=False)
+        failed = _("report failed")
+        err.print(f"[red]{failed}: {type(exc).__name__}: {exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
+    more = len(written) - 1
     out.print(
-        f"Wrote {out_file}" + (f" and {len(written) - 1} more file(s)" if len(written) > 1 else "")
+        _("Wrote {path} and {n} more file(s)").format(path=out_file, n=more)
+        if more
+        else _("Wrote {path}").format(path=out_file)
     )
 
 

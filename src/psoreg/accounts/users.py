@@ -207,6 +207,21 @@ def change_password(
     _audit(s, user.username, "update", user, {"password": ("(hidden)", "(changed)")}, address)
 
 
+def set_language(
+    s: Session, username: str, language: str | None, address: str | None = None
+) -> User:
+    """Set the language of a user's web pages ("en", "ms"; None = the browser's), audited."""
+    from psoreg.i18n import check_language
+
+    lang = None if language is None else check_language(language, "language")
+    user = get(s, username)
+    old = user.language
+    if old != lang:
+        user.language = lang
+        _audit(s, user.username, "update", user, {"language": (old, lang)}, address)
+    return user
+
+
 def authenticate(s: Session, username: str, password: str) -> User | None:
     """The active user with this password, or ``None`` (same cost either way)."""
     user = find(s, username)

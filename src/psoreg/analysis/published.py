@@ -11,7 +11,9 @@ summary's figure keys (:func:`psoreg.analysis.summary.summarize`)::
 
 ``k``/``n`` (counts), ``percent`` (a percentage the paper rounds), ``value`` (a median) say what
 to compare; ``published`` is the paper's text as printed; ``note`` explains a disagreement (or a
-caveat, such as an unstated denominator). psoreg prints each figure beside the paper's and says
+caveat, such as an unstated denominator); ``abstract`` is the figure as the paper's abstract prints
+it where that differs from its Results (the Abstrak/Abstract pair of a report notes it). psoreg
+prints each figure beside the paper's and says
 in a note wherever they differ; it never bends its numbers to the paper's.
 
 ``published_file_for(path)`` finds ``<input>.published.json`` beside an input file or folder.
@@ -39,6 +41,8 @@ class Comparison:
     published: str
     agrees: bool | None  # None: nothing comparable (e.g. psoreg has no such figure)
     note: str = ""
+    #: the figure as the paper's abstract prints it, where that differs from its Results
+    abstract: str = ""
 
     def line(self) -> str:
         """'PASI90 by week 16: 5/8 (paper: 6 (75%))'."""
@@ -128,6 +132,7 @@ def compare(summary: Any, published: dict[str, Any]) -> list[Comparison]:  # noq
                 spec["published"],
                 agrees,
                 note,
+                str(spec.get("abstract", "")),
             )  # fmt: skip
         )
     return out

@@ -31,6 +31,7 @@ from psoreg.analysis.survival import (
     kaplan_meier,
 )
 from psoreg.cohort import Cohort
+from psoreg.i18n import _
 from psoreg.outcomes.run import OutcomeResult
 
 #: Week by which "PASI90 by week W" is counted: the end of induction (European consensus,
@@ -55,7 +56,9 @@ class Figure:
         """The figure in prose: '5 of the 7 who stopped (71.4%)' or its table text."""
         c = self.stat
         if isinstance(c, Count) and self.population and c.n:
-            return f"{c.k} of the {c.n} {self.population} ({fmt(c.percent)}%)"
+            return _("{k} of the {n} {population} ({percent}%)").format(
+                k=c.k, n=c.n, population=self.population, percent=fmt(c.percent)
+            )
         return self.text
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,17 +125,26 @@ def _km(
     d = endpoint_data(outcomes, endpoint)
     km = kaplan_meier(d.duration, d.event, ci)
     m = km.median(median)
-    note = (
-        f"n={km.n}, events={km.events}; {population}; Kaplan–Meier, median = "
-        f"{'smallest t with S(t) ≤ 0.5' if median == 'smallest' else 'R midpoint convention'}, "
-        f"95% CI from the {ci} band"
+    note = _(
+        "n={n}, events={events}; {population}; Kaplan–Meier, median = {convention}, 95% CI "
+        "from the {ci} band"
+    ).format(
+        n=km.n,
+        events=km.events,
+        population=population,
+        convention=_("smallest t with S(t) ≤ 0.5")
+        if median == "smallest"
+        else _("R midpoint convention"),
+        ci=ci,
     )
-    return Figure(key, label, f"{m.text()} weeks", m, note)
+    return Figure(key, label, m.text() + " " + _("weeks"), m, note)
 
 
 def _median(key: str, label: str, m: MedianIQR, unit: str, note: str = "") -> Figure:
     n_note = f"n={m.n}" + (f"; {note}" if note else "")
-    return Figure(key, label, f"{m.text()} {unit}".strip(), m, f"{n_note}; {m.method}")
+    return Figure(
+        key, label, f"{m.text()} {_(unit) if unit else ''}".strip(), m, f"{n_note}; {m.method}"
+    )
 
 
 def summarize(
@@ -151,22 +163,25 @@ def summarize(
     p, o = cohort.patients, result.table
     n_pat, n_crs = len(p), len(o)
     figs: list[Figure] = [
-        Figure("patients", "Patients", str(n_pat), n_pat),
-        Figure("courses", "Courses", str(n_crs), n_crs, "one row per biologic course"),
+        Figure("patients", _("Patients"), str(n_pat), n_pat),
+        Figure("courses", _("Courses"), str(n_crs), n_crs, _("one row per biologic course")),
     ]
     known_sex = p.sex[p.sex.isin(["M", "F", "other"])]
-    figs.append(_counted("male", "Male", count(known_sex == "M", "patients with known sex")))
+    figs.append(_counted("male", _("Male"), count(known_sex == "M", _("patients with known sex"))))
+    recorded = _("patients with the item recorded")
     for key, label, col in [
-        ("biologic_naive", "Biologic-naive", "biologic_naive"),
-        ("psoriatic_arthritis", "Psoriatic arthritis", "psoriatic_arthritis"),
-        ("pustular_history", "Pustular psoriasis history", "pustular_history"),
+        ("biologic_naive", _("Biologic-naive"), "biologic_naive"),
+        ("psoriatic_arthritis", _("Psoriatic arthritis"), "psoriatic_arthritis"),
+        ("pustular_history", _("Pustular psoriasis history"), "pustular_history"),
     ]:
-        figs.append(_counted(key, label, count(p[col], "patients with the item recorded")))
-    figs.append(_median("age", "Age, years, median (IQR)", median_iqr(p.age_years, quantile), ""))
+        figs.append(_counted(key, label, count(p[col], recorded)))
+    figs.append(
+        _median("age", _("Age, years, median (IQR)"), median_iqr(p.age_years, quantile), "")
+    )
     figs.append(
         _median(
             "disease_duration",
-            "Disease duration, years, median (IQR)",
+            _("Disease duration, years, median (IQR)"),
             median_iqr(p.disease_duration_years, quantile),
             "",
         )
@@ -174,57 +189,58 @@ def summarize(
     figs.append(
         _median(
             "baseline_pasi",
-            "Baseline PASI, median (IQR)",
+            _("Baseline PASI, median (IQR)"),
             median_iqr(o.baseline_pasi, quantile),
             "",
         )
     )
     at = (
-        f"week {fmt(o.primary_week.iloc[0])}"
+        _("week {week}").format(week=fmt(o.primary_week.iloc[0]))
         if n_crs and o.primary_week.nunique() == 1
-        else "each drug's assessment week"
+        else _("each drug's assessment week")
     )
     figs.append(
         _counted(
             "treatment_success",
-            f"Treatment success (PASI75 at {at})",
-            count(o.treatment_success, "courses assessable at the primary week"),
+            _("Treatment success (PASI75 at {week})").format(week=at),
+            count(o.treatment_success, _("courses assessable at the primary week")),
         )
     )
     mr = result.options.minimal_response_definition
     figs.append(
         _counted(
             "minimal_response",
-            f"Minimal response ({'PASI50' if mr == 'pasi50' else 'PASI50 and DLQI fall ≥ 4'} "
-            f"at {at})",
-            count(o.minimal_response, "courses with minimal response known at the primary week"),
+            _("Minimal response ({definition} at {week})").format(
+                definition="PASI50" if mr == "pasi50" else _("PASI50 and DLQI fall ≥ 4"), week=at
+            ),
+            count(o.minimal_response, _("courses with minimal response known at the primary week")),
         )
     )
     figs.append(
         _km(
             "km_pasi75",
-            "Weeks to PASI75, Kaplan–Meier median (95% CI)",
+            _("Weeks to PASI75, Kaplan–Meier median (95% CI)"),
             o,
             "pasi75",
             km_median,
             km_ci,
-            "not reaching PASI75 = censored at the last week on treatment",
+            _("not reaching PASI75 = censored at the last week on treatment"),
         )
     )
     figs.append(
         _median(
             "weeks_to_pasi75",
-            "Weeks to PASI75 among courses reaching it, median (IQR)",
+            _("Weeks to PASI75 among courses reaching it, median (IQR)"),
             median_iqr(o.week_pasi75, quantile),
             "weeks",
-            "courses reaching PASI75",
+            _("courses reaching PASI75"),
         )
     )
     figs.append(
         _counted(
             "pasi90_reached",
-            "PASI90 reached (any time on therapy)",
-            count(o.week_pasi90.notna(), "all courses"),
+            _("PASI90 reached (any time on therapy)"),
+            count(o.week_pasi90.notna(), _("all courses")),
         )
     )
     by = PASI90_BY_WEEK
@@ -234,10 +250,12 @@ def summarize(
     figs.append(
         _counted(
             "pasi90_by_week16",
-            f"PASI90 by week {fmt(by)}",
+            _("PASI90 by week {week}").format(week=fmt(by)),
             count(
                 reached_by,
-                f"courses followed to week {fmt(by)} on treatment or reaching PASI90 before it",
+                _(
+                    "courses followed to week {week} on treatment or reaching PASI90 before it"
+                ).format(week=fmt(by)),
             ),
         )
     )
@@ -246,21 +264,21 @@ def summarize(
     figs.append(
         _km(
             "km_drug_survival",
-            "Drug survival, Kaplan–Meier median (95% CI)",
+            _("Drug survival, Kaplan–Meier median (95% CI)"),
             o,
             "drug_survival",
             km_median,
             km_ci,
-            f"ongoing courses censored at last follow-up ({n_ongoing})",
+            _("ongoing courses censored at last follow-up ({n})").format(n=n_ongoing),
         )
     )
     figs.append(
         _median(
             "weeks_on_treatment",
-            "Weeks on treatment among courses that stopped, median (IQR)",
+            _("Weeks on treatment among courses that stopped, median (IQR)"),
             median_iqr(stopped.weeks_on_treatment, quantile),
             "weeks",
-            f"courses that stopped; {n_ongoing} ongoing excluded",
+            _("courses that stopped; {n} ongoing excluded").format(n=n_ongoing),
         )
     )
     head = result.options.relapse_definition
@@ -268,35 +286,44 @@ def summarize(
     figs.append(
         _counted(
             "relapse",
-            f"Relapse after stopping ({head})",
-            count(o.relapse, "stopped courses responding at the stop, with follow-up"),
+            _("Relapse after stopping ({definition})").format(definition=head),
+            count(o.relapse, _("stopped courses responding at the stop, with follow-up")),
         )
     )
     figs.append(
         _km(
             "km_relapse_free",
-            f"Weeks from stopping to relapse ({head}), Kaplan–Meier median (95% CI)",
+            _("Weeks from stopping to relapse ({definition}), Kaplan–Meier median (95% CI)").format(
+                definition=head
+            ),
             o,
             "relapse_free",
             km_median,
             km_ci,
-            "eligible stopped courses; no relapse = censored at last follow-up",
+            _("eligible stopped courses; no relapse = censored at last follow-up"),
         )
     )
     figs.append(
         _median(
             "weeks_to_relapse",
-            f"Weeks from stopping to relapse ({head}) among courses relapsing, median (IQR)",
+            _(
+                "Weeks from stopping to relapse ({definition}) among courses relapsing, median "
+                "(IQR)"
+            ).format(definition=head),
             median_iqr(o.weeks_to_relapse, quantile),
             "weeks",
-            "courses with a relapse",
+            _("courses with a relapse"),
         )
     )
     figs.append(
         _counted(
             "relapse_sensitivity",
-            f"Relapse after stopping ({other}; sensitivity analysis)",
-            count(o[f"relapse_{other}"], "stopped courses responding at the stop, with follow-up"),
+            _("Relapse after stopping ({definition}; sensitivity analysis)").format(
+                definition=other
+            ),
+            count(
+                o[f"relapse_{other}"], _("stopped courses responding at the stop, with follow-up")
+            ),
         )
     )
     plaque = o.relapse_morphology.map(
@@ -305,43 +332,51 @@ def summarize(
     figs.append(
         _counted(
             "relapse_plaque",
-            "Relapse with plaques",
-            count(plaque[o.stopped.fillna(False).astype(bool)], "courses that stopped"),
-            population="who stopped",
+            _("Relapse with plaques"),
+            count(plaque[o.stopped.fillna(False).astype(bool)], _("courses that stopped")),
+            population=_("who stopped"),
         )
     )
     n_stopped = int(o.stopped.fillna(False).astype(bool).sum())
     relapsed = o.relapse.map(lambda v: not pd.isna(v) and bool(v))
     n_relapsed = int((relapsed | o.weeks_to_recorded_relapse.notna()).sum())
-    pus = count(o.relapse_pustular, "all courses")
+    pus = count(o.relapse_pustular, _("all courses"))
     figs.append(
         _counted(
             "relapse_pustular",
-            "Relapse with pustules",
+            _("Relapse with pustules"),
             pus,
-            f"all courses (as the case series); {pus.k} of the {n_stopped} that stopped, "
-            f"{pus.k} of the {n_relapsed} with a recorded relapse",
+            _(
+                "all courses (as the case series); {k} of the {stopped} that stopped, {k} of "
+                "the {relapsed} with a recorded relapse"
+            ).format(k=pus.k, stopped=n_stopped, relapsed=n_relapsed),
         )
     )
     sf_weeks = ", ".join(fmt(w) for w in o.week_secondary_failure.dropna())
     figs.append(
         _counted(
             "secondary_failure",
-            "Secondary failure",
-            count(o.secondary_failure, "all courses"),
-            f"all courses; at week(s) {sf_weeks}" if sf_weeks else "all courses",
+            _("Secondary failure"),
+            count(o.secondary_failure, _("all courses")),
+            _("all courses") + "; " + _("at week(s) {weeks}").format(weeks=sf_weeks)
+            if sf_weeks
+            else _("all courses"),
         )
     )
     figs.append(
         _counted(
-            "paradoxical_event", "Paradoxical event", count(o.paradoxical_event, "all courses")
+            "paradoxical_event",
+            _("Paradoxical event"),
+            count(o.paradoxical_event, _("all courses")),
         )
     )
     figs.append(
         _counted(
             "rebound",
-            f"Rebound after stopping ({result.options.rebound_definition})",
-            count(o.rebound, "stopped courses with follow-up"),
+            _("Rebound after stopping ({definition})").format(
+                definition=result.options.rebound_definition
+            ),
+            count(o.rebound, _("stopped courses with follow-up")),
         )
     )
     figs.extend(_relapse_correlations(cohort, o))
@@ -365,9 +400,11 @@ def _after_stop_events(o: pd.DataFrame) -> list[str]:
     for cid, n in zip(o.course_id, o.n_paradoxical_after_stop.fillna(0), strict=True):
         if n:
             out.append(
-                f"course {cid}: {int(n)} paradoxical event(s) dated after the stop; a paradoxical "
-                "event occurs on therapy, so it is not counted (paradoxical_after_stop=flag) – "
-                "check the date, or record it as a relapse"
+                _(
+                    "course {course}: {n} paradoxical event(s) dated after the stop; a "
+                    "paradoxical event occurs on therapy, so it is not counted "
+                    "(paradoxical_after_stop=flag) – check the date, or record it as a relapse"
+                ).format(course=cid, n=int(n))
             )
     return out
 
@@ -380,18 +417,18 @@ def _relapse_correlations(cohort: Cohort, o: pd.DataFrame) -> list[Figure]:
     )
     out = []
     for key, label, col in [
-        ("disease_duration", "disease duration", "disease_duration"),
-        ("baseline_pasi", "baseline PASI", "baseline_pasi"),
-        ("weeks_on_treatment", "weeks on treatment", "weeks_on_treatment"),
+        ("disease_duration", _("disease duration"), "disease_duration"),
+        ("baseline_pasi", _("baseline PASI"), "baseline_pasi"),
+        ("weeks_on_treatment", _("weeks on treatment"), "weeks_on_treatment"),
     ]:
         c = correlation(d[col], d.weeks_to_relapse, "spearman")
         out.append(
             Figure(
                 f"corr_relapse_{key}",
-                f"Weeks to relapse vs {label}",
+                _("Weeks to relapse vs {factor}").format(factor=label),
                 c.text(),
                 c,
-                "Spearman rank correlation, two-sided p; courses with a relapse",
+                _("Spearman rank correlation, two-sided p; courses with a relapse"),
             )
         )
     return out
@@ -405,7 +442,14 @@ def check_recorded(cohort: Cohort, o: pd.DataFrame) -> list[str]:
         d = derived.get(cid)
         if d is not None and not pd.isna(d) and bool(d) != value:
             out.append(
-                f"row {row} (course {cid}): the file records treatment success = "
-                f"{'yes' if value else 'no'}, the definition gives {'yes' if d else 'no'}"
+                _(
+                    "row {row} (course {course}): the file records treatment success = "
+                    "{recorded}, the definition gives {derived}"
+                ).format(
+                    row=row,
+                    course=cid,
+                    recorded=_("yes") if value else _("no"),
+                    derived=_("yes") if d else _("no"),
+                )
             )
     return out

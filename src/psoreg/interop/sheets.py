@@ -28,6 +28,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from psoreg.errors import ImportFailed, RowError
+from psoreg.i18n import _
 from psoreg.interop.records import CourseRecords, PatientRecords, Rec, Written, write_registry
 from psoreg.io.source import check_readable, open_table, workbook_sheets
 from psoreg.io.upload import MAX_UPLOAD_BYTES
@@ -70,11 +71,13 @@ def _where(source: str, e: RowError) -> dict[str, Any]:
 def _stage(files: list[tuple[str, bytes]], folder: Path) -> Path:
     """Write the uploaded files into ``folder``; the path ``psoreg.io.load`` reads."""
     if not files:
-        raise ImportFailed("upload", [RowError(None, None, "no file was uploaded")])
+        raise ImportFailed("upload", [RowError(None, None, _("no file was uploaded"))])
     total = sum(len(b) for _, b in files)
     if total > MAX_UPLOAD_BYTES:
         limit = MAX_UPLOAD_BYTES // 2**20
-        raise ImportFailed("upload", [RowError(None, None, f"larger than {limit} MiB")])
+        raise ImportFailed(
+            "upload", [RowError(None, None, _("larger than {n} MiB").format(n=limit))]
+        )
     paths = []
     for name, data in files:
         path = folder / (PurePath(name.replace("\\", "/")).name or "upload")
@@ -90,8 +93,10 @@ def _stage(files: list[tuple[str, bytes]], folder: Path) -> Path:
                 RowError(
                     None,
                     None,
-                    f"{path.name}: expected one Excel workbook, or CSV files named after their "
-                    f"tables ({', '.join(t + '.csv' for t in TABLES)})",
+                    _(
+                        "{name}: expected one Excel workbook, or CSV files named after their "
+                        "tables ({tables})"
+                    ).format(name=path.name, tables=", ".join(t + ".csv" for t in TABLES)),
                 )
             )
         elif path.name != f"{table}.csv":
@@ -213,9 +218,12 @@ def import_files(
                         RowError(
                             None,
                             None,
-                            "this is the one-row-per-course (chart review) layout; the registry "
-                            "imports visit-level data: sheets or CSV files patients, courses, "
-                            "assessments (and doses, events, relapses), as registry.xlsx has",
+                            _(
+                                "this is the one-row-per-course (chart review) layout; the "
+                                "registry imports visit-level data: sheets or CSV files "
+                                "patients, courses, assessments (and doses, events, relapses), "
+                                "as registry.xlsx has"
+                            ),
                         )
                     ],
                 )
@@ -226,7 +234,7 @@ def import_files(
             if exc.more:
                 result.problems.append(
                     {"file": exc.path, "row": None, "column": None,
-                     "message": f"... and {exc.more} more problem(s)"}
+                     "message": _("... and {n} more problem(s)").format(n=exc.more)}
                 )  # fmt: skip
             return result
         if site:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from psoreg.i18n import N_
+
 
 class Sex(StrEnum):
     male = "M"
@@ -124,3 +126,23 @@ def parse_sex(text: str) -> Sex:
     if key in SEX_ALIASES:
         return SEX_ALIASES[key]
     raise ValueError(f"unknown sex {text!r}; expected M, F, other or unknown")
+
+
+#: How the codes of Sex, StopReason and EventKind read to a person (translated where shown,
+#: ``_(VOCAB_LABELS[code])``); the stored value stays the code.
+VOCAB_LABELS = {
+    "M": N_("male"), "F": N_("female"), "other": N_("other"), "unknown": N_("unknown"),
+    "inefficacy": N_("inefficacy"), "secondary failure": N_("secondary failure"),
+    "adverse event": N_("adverse event"), "paradoxical event": N_("paradoxical event"),
+    "remission": N_("remission"), "cost or access": N_("cost or access"),
+    "patient choice": N_("patient choice"), "adverse": N_("adverse"),
+    "paradoxical": N_("paradoxical"),
+}  # fmt: skip
+
+
+def label(code: object) -> str:
+    """A vocabulary code as a person reads it, in the current language (other text as is)."""
+    from psoreg.i18n import gettext
+
+    text = str(code)
+    return gettext(VOCAB_LABELS[text]) if text in VOCAB_LABELS else text

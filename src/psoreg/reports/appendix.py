@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from psoreg.analysis.stats import QUANTILE_METHODS
+from psoreg.i18n import _
 from psoreg.outcomes import OutcomeResult
 from psoreg.reports.model import Cell, ReportTable, Row
 
@@ -41,7 +42,7 @@ def _version(pkg: str) -> str:
     try:
         return metadata.version(pkg)
     except metadata.PackageNotFoundError:
-        return "not installed"
+        return _("not installed")
 
 
 def _rows(pairs: list[tuple[str, str]]) -> list[Row]:
@@ -59,31 +60,38 @@ def appendix_tables(
 ) -> list[ReportTable]:
     """Appendix A (run), B (options with definitions and sources) and C (outcome definitions)."""
     prov = result.provenance()
-    run: list[tuple[str, str]] = [("Software", str(prov["software"]))]
+    run: list[tuple[str, str]] = [(_("Software"), str(prov["software"]))]
     run += [(pkg, _version(pkg)) for pkg in PACKAGES]
     run.append(("Python", platform.python_version()))
     if source is not None:
-        what = "folder" if source.is_dir() else "file"
-        run.append((f"Input {what}", source.name))
-        run.append(("Input SHA-256", sha256_of(source)))
-    run.append(("Data kind", kind))
-    run.append(("Quantile method", f"{quantile}: {QUANTILE_METHODS[quantile][1]}"))
-    run.append(("Grouping", group_by or "none"))
+        what = _("Input folder") if source.is_dir() else _("Input file")
+        run.append((what, source.name))
+        run.append((_("Input SHA-256"), sha256_of(source)))
+    run.append((_("Data kind"), kind))
+    run.append((_("Quantile method"), f"{quantile}: {QUANTILE_METHODS[quantile][1]}"))
+    run.append((_("Grouping"), group_by or _("none")))
     run.append(
-        ("Small-count suppression", f"counts under {suppress_below}" if suppress_below else "off")
+        (
+            _("Small-count suppression"),
+            _("counts under {k}").format(k=suppress_below) if suppress_below else _("off"),
+        )
     )
     run.append(
         (
-            "Identifiers",
-            "the data's own patient and course ids"
+            _("Identifiers"),
+            _("the data's own patient and course ids")
             if include_identifiers
-            else "patients numbered 1..n in the order of the patients table",
+            else _("patients numbered 1..n in the order of the patients table"),
         )
     )
     options = ReportTable(
         "appendix_options",
-        "Appendix B. Outcome options (value and source)",
-        [("option", "Option"), ("value", "Value"), ("definition", "Definition and source")],
+        _("Appendix B. Outcome options (value and source)"),
+        [
+            ("option", _("Option")),
+            ("value", _("Value")),
+            ("definition", _("Definition and source")),
+        ],
         [
             Row(
                 str(o["option"]),
@@ -98,19 +106,21 @@ def appendix_tables(
     )
     definitions = ReportTable(
         "appendix_definitions",
-        "Appendix C. Outcome definitions",
-        [("name", "Outcome"), ("definition", "Definition and source")],
+        _("Appendix C. Outcome definitions"),
+        [("name", _("Outcome")), ("definition", _("Definition and source"))],
         [Row(k, {"name": Cell(k), "definition": Cell(v)}) for k, v in prov["definitions"].items()],
     )
     return [
         ReportTable(
             "appendix_run",
-            "Appendix A. Software, input and settings",
-            [("item", "Item"), ("value", "Value")],
+            _("Appendix A. Software, input and settings"),
+            [("item", _("Item")), ("value", _("Value"))],
             _rows(run),
             [
-                "SHA-256 of a folder: its files in sorted order of relative path, each as "
-                "path, NUL, bytes, NUL."
+                _(
+                    "SHA-256 of a folder: its files in sorted order of relative path, each as "
+                    "path, NUL, bytes, NUL."
+                )
             ],
         ),
         options,

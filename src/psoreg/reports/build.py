@@ -16,6 +16,7 @@ from psoreg.analysis.stats import QUANTILE_METHODS, QuantileMethod
 from psoreg.analysis.summary import summarize
 from psoreg.analysis.survival import CI_METHODS, MEDIAN_CONVENTIONS, CIMethod, MedianConvention
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _, check_language, pgettext, use_language
 from psoreg.outcomes import OutcomeOptions, compute_outcomes
 from psoreg.reports import strings
 from psoreg.reports.appendix import appendix_tables
@@ -25,7 +26,7 @@ from psoreg.reports.figures.flow import flow_figure
 from psoreg.reports.figures.km import KM_ENDPOINTS
 from psoreg.reports.groups import GROUP_BY, group_table, split
 from psoreg.reports.identifiers import make_labels
-from psoreg.reports.model import Cell, Report, ReportFigure, ReportTable, Row
+from psoreg.reports.model import Cell, Report, ReportFigure, ReportTable, Row, numbered
 from psoreg.reports.paragraph import results_paragraph
 from psoreg.reports.strobe import (
     adverse_event_table,
@@ -49,10 +50,11 @@ def build_report(
     *,
     group_by: str | None = None,
     source: Path | None = None,
-    title: str = "Case series report",
+    title: str | None = None,
     km_median: MedianConvention = "smallest",
     km_ci: CIMethod = "log-log",
     published: Path | None = None,
+    lang: str = "en",
 ) -> Report:
     """The full report of ``cohort`` under ``options``.
 
@@ -62,7 +64,39 @@ def build_report(
     and grouped Kaplan–Meier curves; ``source`` (the input file or folder) is checksummed in the
     appendix; ``km_median``/``km_ci`` name the Kaplan–Meier conventions; ``published`` (a
     published-figures JSON, :mod:`psoreg.analysis.published`) adds a comparison table.
+
+    ``lang`` is the report's language: "en", "ms" (Bahasa Malaysia) or "both" – English tables
+    and figures with the results written as an Abstrak (Malay) and Abstract (English) pair, as
+    the case series' journal prints its abstracts (:mod:`psoreg.reports.abstract`).
     """
+    both = lang == "both"
+    language = "en" if both else check_language(lang)
+    with use_language(language):
+        report = _build(
+            cohort, options, quantile, suppress_below, include_identifiers, group_by, source,
+            title, km_median, km_ci, published,
+        )  # fmt: skip
+    report.lang = language
+    if both:
+        from psoreg.reports.abstract import abstract_pair
+
+        report.abstracts = abstract_pair(report)
+    return report
+
+
+def _build(
+    cohort: Cohort,
+    options: OutcomeOptions | None,
+    quantile: QuantileMethod,
+    suppress_below: int | None,
+    include_identifiers: bool,
+    group_by: str | None,
+    source: Path | None,
+    title: str | None,
+    km_median: MedianConvention,
+    km_ci: CIMethod,
+    published: Path | None,
+) -> Report:
     if quantile not in QUANTILE_METHODS:
         raise ValueError(
             f"--quantile: got {quantile!r}; expected one of {', '.join(QUANTILE_METHODS)}"
@@ -118,24 +152,30 @@ def build_report(
     )
     notes = list(summary.warnings)
     if shared:
-        notes.append(strings.SUPPRESSED_PER_PATIENT.format(k=suppress_below))
+        notes.append(_(strings.SUPPRESSED_PER_PATIENT).format(k=suppress_below))
     notes += [f"{c.label}: {c.note}" for c in summary.comparisons if c.agrees is False and c.note]
-    return Report(title, tables, paragraph, figures, appendix, notes)
+    report = Report(title or _(DEFAULT_TITLE), tables, paragraph, figures, appendix, notes)
+    report.summary = summary
+    return report
+
+
+#: The report's title unless ``--title`` names one.
+DEFAULT_TITLE = N_("Case series report")
 
 
 def _number(tables: list[ReportTable]) -> None:
-    """Number the tables in the order they are printed ('Table 3. …')."""
+    """Number the tables in the order they are printed ('Table 3. …', 'Jadual 3. …')."""
     for i, t in enumerate(tables, start=1):
-        head, sep, rest = t.title.partition(". ")
-        if head.startswith("Table") and sep:
-            t.title = f"Table {i}. {rest}"
+        found = numbered(t.title)
+        if found:
+            t.title = _("Table") + f" {i}. {found[1]}"
 
 
 def comparison_table(comparisons: list, source: str) -> ReportTable:  # noqa: ANN001
     """psoreg's figures beside the publication's, with a note wherever they differ."""
     rows = []
     for c in comparisons:
-        verdict = {True: "same", False: "differs", None: DASH}[c.agrees]
+        verdict = {True: _("same"), False: _("differs"), None: DASH}[c.agrees]
         rows.append(
             Row(
                 c.key,
@@ -150,18 +190,20 @@ def comparison_table(comparisons: list, source: str) -> ReportTable:  # noqa: AN
         )
     return ReportTable(
         "published",
-        "Table 11. Comparison with the published figures",
+        _("Table 11. Comparison with the published figures"),
         [
-            ("figure", "Figure"),
+            ("figure", _("Figure")),
             ("psoreg", "psoreg"),
-            ("paper", "Paper"),
-            ("verdict", "Agreement"),
-            ("note", "Note"),
+            ("paper", _("Paper")),
+            ("verdict", _("Agreement")),
+            ("note", _("Note")),
         ],  # fmt: skip
         rows,
         [
-            f"Published figures: {source}. psoreg reports what the data give and never adjusts a "
-            "number to match the paper; each disagreement is explained in its note."
+            _(
+                "Published figures: {source}. psoreg reports what the data give and never "
+                "adjusts a number to match the paper; each disagreement is explained in its note."
+            ).format(source=source)
         ],
     )
 
@@ -177,30 +219,33 @@ def _figures(
     km_ci: CIMethod,
 ) -> list[ReportFigure]:
     figs: list[tuple[str, str, str, object]] = [
-        ("flow", strings.FLOW_TITLE, strings.FLOW_CAPTION,
+        ("flow", _(strings.FLOW_TITLE), _(strings.FLOW_CAPTION),
          flow_figure(flow_stages(outcomes, options), k)),
     ]  # fmt: skip
     if k is None:  # per-patient figures are left out of a report shared under suppression
         traj = trajectories_figure(cohort, outcomes, labels)
         abstracted = any(str(ln.get_gid()).startswith("milestones") for ln in traj.axes[0].lines)
         figs += [
-            ("swimmer", strings.SWIMMER_TITLE, strings.SWIMMER_CAPTION,
+            ("swimmer", _(strings.SWIMMER_TITLE), _(strings.SWIMMER_CAPTION),
              swimmer_figure(outcomes, labels, k)),
-            ("trajectories", strings.TRAJECTORIES_TITLE,
-             strings.TRAJECTORIES_CAPTION_MILESTONES if abstracted
-             else strings.TRAJECTORIES_CAPTION_VISITS, traj),
+            ("trajectories", _(strings.TRAJECTORIES_TITLE),
+             _(strings.TRAJECTORIES_CAPTION_MILESTONES) if abstracted
+             else _(strings.TRAJECTORIES_CAPTION_VISITS), traj),
         ]  # fmt: skip
-    method = strings.KM_METHOD.format(
-        ci=km_ci, median=MEDIAN_CONVENTIONS[km_median].replace(" (tolerance 1.5e-8)", "")
+    method = _(strings.KM_METHOD).format(
+        ci=km_ci,
+        median=_("smallest time with S(t) ≤ 0.5")
+        if km_median == "smallest"
+        else _("R's convention: midpoint of a flat segment at exactly S = 0.5"),
     )
     for key, ep in KM_ENDPOINTS.items():
         figs.append(
-            (f"km_{key}", f"Kaplan–Meier curve: {ep.title}",
-             strings.KM_CAPTIONS[key] + " " + method,
+            (f"km_{key}", _("Kaplan–Meier curve: {title}").format(title=_(ep.title)),
+             _(strings.KM_CAPTIONS[key]) + " " + method,
              km_figure(outcomes, key, km_groups, k, km_median, km_ci))
         )  # fmt: skip
     return [
-        ReportFigure(key, f"Figure {i}. {title}", caption, fig)
+        ReportFigure(key, pgettext("chart", "Figure") + f" {i}. {title}", caption, fig)
         for i, (key, title, caption, fig) in enumerate(figs, start=1)
     ]
 

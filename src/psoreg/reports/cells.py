@@ -9,6 +9,7 @@ import pandas as pd
 
 from psoreg.analysis.stats import Correlation, Count, MedianIQR, fmt
 from psoreg.analysis.survival import MedianCI
+from psoreg.i18n import _
 from psoreg.reports.model import Cell
 
 DASH = "—"
@@ -18,9 +19,14 @@ def missing(v: object) -> bool:
     return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
 
 
+def not_shown(k: int) -> str:
+    """What a suppressed median prints: 'not shown (n<5)'."""
+    return _("not shown (n<{k})").format(k=k)
+
+
 def yes_no(v: object) -> Cell:
     """'Yes', 'No' or '—' (not recorded / not assessable)."""
-    return Cell(DASH if missing(v) else ("Yes" if bool(v) else "No"))
+    return Cell(DASH if missing(v) else (_("Yes") if bool(v) else _("No")))
 
 
 def number(v: object, digits: int = 1) -> Cell:
@@ -36,19 +42,18 @@ def text(v: object) -> Cell:
 
 def count_cell(c: Count) -> Cell:
     """'k/n (p%)', suppressible on k."""
-    return Cell(c.text(), count=c.k)
+    return Cell(c.text(), count=c.k, value=c)
 
 
 def median_cell(m: MedianIQR, unit: str = "") -> Cell:
     """'median (IQR q1–q3) unit'; suppressible on n (a median of fewer than K values)."""
-    body = f"{m.text()} {unit}".strip()
-    return Cell(body, count=m.n if m.n else None, masked=lambda k: f"not shown (n<{k})")
+    body = f"{m.text()} {_(unit) if unit else ''}".strip()
+    return Cell(body, count=m.n if m.n else None, masked=not_shown, value=m)
 
 
 def km_cell(m: MedianCI, n: int, unit: str = "weeks") -> Cell:
     """'16 (95% CI 4–17) weeks'; suppressible on the number of courses at risk."""
-    return Cell(f"{m.text()} {unit}".strip(), count=n or None,
-                masked=lambda k: f"not shown (n<{k})")  # fmt: skip
+    return Cell(f"{m.text()} {_(unit)}".strip(), count=n or None, masked=not_shown, value=m)
 
 
 def ci_cell(c: Count) -> Cell:

@@ -21,6 +21,7 @@ from psoreg.analysis.stats import Correlation, Count, MedianIQR, QuantileMethod
 from psoreg.analysis.summary import Summary, summarize
 from psoreg.analysis.survival import MedianCI
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _
 from psoreg.outcomes import OutcomeResult
 from psoreg.reports.cells import DASH, count_cell, median_cell, missing, n_cell, p_text
 from psoreg.reports.model import Cell, ReportTable, Row
@@ -29,11 +30,13 @@ from psoreg.reports.summary_tables import UNITS
 GROUP_BY = ("drug", "biologic_naive")
 
 TESTS = {
-    "fisher": "Fisher's exact test (scipy.stats.fisher_exact)",
-    "ffh": "Fisher–Freeman–Halton exact test, Monte Carlo with 9,999 tables and a fixed seed "
-    "(scipy.stats.fisher_exact with MonteCarloMethod)",
-    "mwu": "Mann–Whitney U test, two-sided (scipy.stats.mannwhitneyu)",
-    "kw": "Kruskal–Wallis H test (scipy.stats.kruskal)",
+    "fisher": N_("Fisher's exact test (scipy.stats.fisher_exact)"),
+    "ffh": N_(
+        "Fisher–Freeman–Halton exact test, Monte Carlo with 9,999 tables and a fixed seed "
+        "(scipy.stats.fisher_exact with MonteCarloMethod)"
+    ),
+    "mwu": N_("Mann–Whitney U test, two-sided (scipy.stats.mannwhitneyu)"),
+    "kw": N_("Kruskal–Wallis H test (scipy.stats.kruskal)"),
 }
 SHORT = {"fisher": "Fisher", "ffh": "FFH", "mwu": "MWU", "kw": "KW"}
 
@@ -75,18 +78,24 @@ def split(
         multi = o.groupby(o.patient_id.astype(str)).drug.nunique()
         if (multi > 1).any():
             notes.append(
-                "Patients with courses of more than one drug are counted in each drug's group "
-                "for patient characteristics."
+                _(
+                    "Patients with courses of more than one drug are counted in each drug's "
+                    "group for patient characteristics."
+                )
             )
     else:
         naive = cohort.patients.biologic_naive
-        for value, label in [(True, "Biologic-naive"), (False, "Biologic-experienced")]:
+        for value, label in [(True, _("Biologic-naive")), (False, _("Biologic-experienced"))]:
             pmask = (naive == value).fillna(False).astype(bool)
             cmask = o.patient_id.astype(str).isin(set(pid[pmask]))
             groups.append((label, pmask, cmask))
         unknown = int(naive.isna().sum())
         if unknown:
-            notes.append(f"{unknown} patient(s) with biologic-naive status not recorded excluded.")
+            notes.append(
+                _("{n} patient(s) with biologic-naive status not recorded excluded.").format(
+                    n=unknown
+                )
+            )
     out = []
     for label, pmask, cmask in groups:
         cids = set(o.course_id[cmask].astype(str))
@@ -144,7 +153,11 @@ SELF = {"drug": set(), "biologic_naive": {"biologic_naive"}}
 
 def _header(label: str, g: Summary) -> str:
     """'Biologic-naive (N = 6 patients, 6 courses)', gtsummary's N in the group header."""
-    return f"{label} (N = {int(g['patients'].stat)} patients, {int(g['courses'].stat)} courses)"  # type: ignore[arg-type]
+    return _("{group} (N = {patients} patients, {courses} courses)").format(
+        group=label,
+        patients=int(g["patients"].stat),
+        courses=int(g["courses"].stat),  # type: ignore[arg-type]
+    )
 
 
 def _cell(s: object, key: str) -> Cell:
@@ -153,7 +166,7 @@ def _cell(s: object, key: str) -> Cell:
     if isinstance(s, MedianIQR):
         return median_cell(s, UNITS.get(key, ""))
     if isinstance(s, MedianCI):
-        return Cell(f"{s.text()} weeks")
+        return Cell(s.text() + " " + _("weeks"))
     return n_cell(int(s))  # type: ignore[arg-type]
 
 
@@ -164,11 +177,11 @@ def group_table(
 
     The grouping variable itself is not a row (it would be tested against itself); group
     headers carry their N, as gtsummary's ``tbl_summary(by=)`` prints them."""
-    cols = [("figure", "Figure")]
+    cols = [("figure", _("Figure"))]
     if overall is not None:
-        cols.append(("overall", _header("Overall", overall)))
+        cols.append(("overall", _header(_("Overall"), overall)))
     cols += [(f"g{i}", _header(g.label, g.summary)) for i, g in enumerate(groups)]
-    cols += [("p", "p"), ("test", "Test")]
+    cols += [("p", "p"), ("test", _("Test"))]
     used: set[str] = set()
     rows: list[Row] = []
     first = groups[0].summary if groups else None
@@ -191,15 +204,21 @@ def group_table(
         cells["p"] = Cell(p_text(p))
         cells["test"] = Cell(SHORT[test] if test else DASH)
         rows.append(Row(f.key, cells))
-    foot = [f"{SHORT[t]} = {TESTS[t]}." for t in TESTS if t in used]
+    foot = [f"{SHORT[t]} = {_(TESTS[t])}." for t in TESTS if t in used]
     if len(groups) < 2:
-        foot.append("Only one group: no test.")
-    foot.append("— = no test (a group without values, or no variation).")
+        foot.append(_("Only one group: no test."))
+    foot.append(_("— = no test (a group without values, or no variation)."))
     if by in SELF and SELF[by]:
-        foot.append("The grouping variable is not tested against itself.")
+        foot.append(_("The grouping variable is not tested against itself."))
     foot.append(
-        "p > 0.99 is printed as >0.99, p < 0.001 as <0.001. Kaplan–Meier medians by "
-        "group are in the figures."
+        _(
+            "p > 0.99 is printed as >0.99, p < 0.001 as <0.001. Kaplan–Meier medians by group "
+            "are in the figures."
+        )
     )
-    what = "drug" if by == "drug" else "biologic-naive status"
-    return ReportTable("groups", f"Table 5. Summary by {what}", cols, rows, [*notes, *foot])
+    title = (
+        _("Table 5. Summary by drug")
+        if by == "drug"
+        else _("Table 5. Summary by biologic-naive status")
+    )
+    return ReportTable("groups", title, cols, rows, [*notes, *foot])

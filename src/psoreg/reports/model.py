@@ -28,6 +28,8 @@ class Cell:
     count: int | None = None
     masked: Callable[[int], str] | None = None
     suppressed: bool = False
+    #: the statistic the text shows (a Count, MedianIQR, …), for prose in other languages
+    value: Any = None
 
     def __str__(self) -> str:
         return self.text
@@ -117,6 +119,13 @@ class Report:
     figures: list[ReportFigure]
     appendix: list[ReportTable]
     notes: list[str] = field(default_factory=list)
+    #: the language of the report's text ("en" or "ms")
+    lang: str = "en"
+    #: the results paragraph as an abstract pair (``--lang both``): [(language, heading,
+    #: sentences)], Abstrak first as the case series' journal prints it
+    abstracts: list[tuple[str, str, list[Sentence]]] = field(default_factory=list)
+    #: the cohort summary the tables were built from (:class:`psoreg.analysis.summary.Summary`)
+    summary: Any = None
 
     def table(self, key: str) -> ReportTable:
         for t in [*self.tables, *self.appendix]:
@@ -127,7 +136,38 @@ class Report:
     def paragraph_text(self) -> str:
         return " ".join(s.text for s in self.paragraph)
 
+    def headings(self) -> dict[str, str]:
+        """The section headings in the report's language."""
+        from psoreg.i18n import _, pgettext, use_language
+
+        with use_language(self.lang):
+            return {
+                "notes": _("Notes"),
+                "results": _("Results"),
+                "tables": _("Tables"),
+                "figures": _("Figures"),
+                "appendix": _("Appendix: reproducibility"),
+                "table": _("Table"),
+                "figure": pgettext("chart", "Figure"),
+                "continued": _("continued"),
+                "continued_next": _("continued on the next page"),
+            }
+
     def close(self) -> None:
         """Release the figures' memory (call once the report is written)."""
         for f in self.figures:
             f.figure.clear()
+
+
+def numbered(title: str) -> tuple[int, str] | None:
+    """(number, title) of a 'Table 3. Title' / 'Jadual 3. Tajuk' caption, in any language."""
+    import re
+
+    from psoreg.i18n import LANGUAGES, translations
+
+    words = {"Table", "Figure"}
+    for lang in LANGUAGES:
+        t = translations(lang)
+        words |= {t.gettext("Table"), t.pgettext("chart", "Figure")}
+    m = re.match(rf"^(?:{'|'.join(map(re.escape, sorted(words)))}) (\d+)\.\s*(.*)$", title, re.S)
+    return (int(m.group(1)), m.group(2)) if m else None

@@ -11,6 +11,7 @@ including suppressed counts ("<5").
 
 from __future__ import annotations
 
+from psoreg.i18n import _
 from psoreg.reports.model import CellRef, ReportTable, Sentence
 
 
@@ -45,59 +46,91 @@ def results_paragraph(tables: dict[str, ReportTable]) -> list[Sentence]:
 
     r: list[CellRef] = []
     w.add(
-        f"Out of {v('patients', r)} patients ({v('courses', r)} courses), "
-        f"{v('male', r)} were male.",
+        _("Out of {patients} patients ({courses} courses), {male} were male.").format(
+            patients=v("patients", r), courses=v("courses", r), male=v("male", r)
+        ),
         r,
     )
     r = []
     w.add(
-        f"There were {v('biologic_naive', r)} biologic-naive patients, and "
-        f"{v('psoriatic_arthritis', r)} had psoriatic arthritis.",
+        _("There were {naive} biologic-naive patients, and {psa} had psoriatic arthritis.").format(
+            naive=v("biologic_naive", r), psa=v("psoriatic_arthritis", r)
+        ),
         r,
     )
     r = []
     w.add(
-        f"Median age was {v('age', r)} years and median duration of psoriasis "
-        f"{v('disease_duration', r)} years; median baseline PASI was {v('baseline_pasi', r)}.",
+        _(
+            "Median age was {age} years and median duration of psoriasis {duration} years; "
+            "median baseline PASI was {pasi}."
+        ).format(age=v("age", r), duration=v("disease_duration", r), pasi=v("baseline_pasi", r)),
         r,
     )
     r = []
     label = v("treatment_success", r, "figure")
-    w.add(f"{label} was achieved in {v('treatment_success', r)} of assessable courses.", r)
+    w.add(
+        _("{label} was achieved in {count} of assessable courses.").format(
+            label=label, count=v("treatment_success", r)
+        ),
+        r,
+    )
     r = []
     if w.n(S, "weeks_to_pasi75") == 0:
-        w.add("No course reached PASI75.", [])
+        w.add(_("No course reached PASI75."), [])
     else:
         w.add(
-            f"The median time to PASI75 was {v('weeks_to_pasi75', r)} "
-            f"(n{_n(w, 'weeks_to_pasi75', r)}) "
-            f"and PASI90 was reached in {v('pasi90_reached', r)} courses.",
+            _(
+                "The median time to PASI75 was {median} (n{n}) and PASI90 was reached in "
+                "{pasi90} courses."
+            ).format(
+                median=v("weeks_to_pasi75", r),
+                n=_n(w, "weeks_to_pasi75", r),
+                pasi90=v("pasi90_reached", r),
+            ),
             r,
         )
     r = []
     if w.n(S, "weeks_on_treatment") == 0:
-        w.add(f"No course had stopped ({v('weeks_on_treatment', r, 'note')}).", r)
+        w.add(
+            _("No course had stopped ({note}).").format(note=v("weeks_on_treatment", r, "note")),
+            r,
+        )
     else:
         w.add(
-            f"The median total duration of treatment was {v('weeks_on_treatment', r)} "
-            f"({v('weeks_on_treatment', r, 'note').rsplit('; ', 1)[0]}).",
+            _("The median total duration of treatment was {median} ({note}).").format(
+                median=v("weeks_on_treatment", r),
+                note=v("weeks_on_treatment", r, "note").rsplit("; ", 1)[0],
+            ),
             r,
         )
     r = []
     if w.n(S, "weeks_to_relapse") == 0:
-        w.add(f"No relapse after stopping was recorded (relapse: {v('relapse', r)}).", r)
+        w.add(
+            _("No relapse after stopping was recorded (relapse: {relapse}).").format(
+                relapse=v("relapse", r)
+            ),
+            r,
+        )
     else:
         w.add(
-            f"Relapse after stopping occurred in {v('relapse', r)} eligible courses, at a median "
-            f"of {v('weeks_to_relapse', r)} after the stop; {v('relapse_pustular', r)} of courses "
-            "relapsed with pustules.",
+            _(
+                "Relapse after stopping occurred in {relapse} eligible courses, at a median of "
+                "{median} after the stop; {pustular} of courses relapsed with pustules."
+            ).format(
+                relapse=v("relapse", r),
+                median=v("weeks_to_relapse", r),
+                pustular=v("relapse_pustular", r),
+            ),
             r,
         )
     r = []
+    sf = v("secondary_failure", r)
+    weeks = _weeks_note(w, r)
     w.add(
-        f"Secondary failure occurred in {v('secondary_failure', r)} of courses"
-        + _weeks_note(w, r)
-        + f", and a paradoxical event in {v('paradoxical_event', r)}.",
+        _(
+            "Secondary failure occurred in {secondary_failure} of courses{weeks}, and a "
+            "paradoxical event in {paradoxical}."
+        ).format(secondary_failure=sf, weeks=weeks, paradoxical=v("paradoxical_event", r)),
         r,
     )
     _correlations(w)
@@ -112,7 +145,7 @@ def _n(w: _Writer, row: str, refs: list[CellRef]) -> str:
 
 def _weeks_note(w: _Writer, refs: list[CellRef]) -> str:
     note = w.tables["summary"].cell("secondary_failure", "note").text
-    if "at week" not in note:
+    if "; " not in note:
         return ""
     refs.append(CellRef("summary", "secondary_failure", "note"))
     return f" ({note.split('; ', 1)[1]})"
@@ -129,7 +162,8 @@ def _correlations(w: _Writer) -> None:
         if row.text("r") == "—":
             continue
         label = row.text("factor").split(" (")[0]
-        label = label[0].lower() + label[1:]
+        if not label[:2].isupper():  # 'Age' -> 'age', but 'PASI garis dasar' stays
+            label = label[0].lower() + label[1:]
         r_ = w.cell("correlations", row.key, "r", refs)
         p = w.cell("correlations", row.key, "p", refs)
         n = w.cell("correlations", row.key, "n", refs)
@@ -137,13 +171,15 @@ def _correlations(w: _Writer) -> None:
         p_val = _p(p)
         significant = significant or (p_val is not None and p_val < 0.05)
     if not parts:
-        w.add("Too few relapses to correlate candidate factors with the time to relapse.", [])
+        w.add(_("Too few relapses to correlate candidate factors with the time to relapse."), [])
         return
     verdict = (
-        "Spearman correlations with the weeks from stopping to relapse"
+        _("Spearman correlations with the weeks from stopping to relapse")
         if significant
-        else "None of the candidate factors was significantly correlated with the weeks from "
-        "stopping to relapse (Spearman)"
+        else _(
+            "None of the candidate factors was significantly correlated with the weeks from "
+            "stopping to relapse (Spearman)"
+        )
     )
     w.add(f"{verdict}: {'; '.join(parts)}.", refs)
 

@@ -10,7 +10,6 @@ widths in proportion to their content; captions in Word's *Caption* style with `
 from __future__ import annotations
 
 import io
-import re
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -19,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from psoreg.reports.figure_files import png_bytes
-from psoreg.reports.model import Report, ReportTable
+from psoreg.reports.model import Report, ReportTable, numbered
 
 PAGE_WIDTH_CM = 29.7 - 2 * 1.8
 
@@ -36,10 +35,11 @@ def _border(parent, edges: dict[str, int]) -> None:  # noqa: ANN001 - an oxml el
         parent.append(el)
 
 
-def _caption(doc, kind: str, number: int, title: str, rest: str = "") -> None:  # noqa: ANN001
-    """'Table 3. Title' in the Caption style, the number a Word SEQ field."""
+def _caption(doc, kind: str, number: int, title: str, rest: str = "", word: str = "") -> None:  # noqa: ANN001
+    """'Table 3. Title' ('Jadual 3. Tajuk') in the Caption style, the number a Word SEQ field
+    (``kind`` names the sequence; ``word`` is the label printed, in the report's language)."""
     p = doc.add_paragraph(style="Caption")
-    p.add_run(f"{kind} ").bold = True
+    p.add_run(f"{word or kind} ").bold = True
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), f" SEQ {kind} \\* ARABIC ")
     r = OxmlElement("w:r")
@@ -74,10 +74,10 @@ def _widths(t: ReportTable) -> list[float]:
     return [w * scale for w in widths]
 
 
-def _table(doc, t: ReportTable, number: int | None) -> None:  # noqa: ANN001 - docx.Document
-    m = re.match(r"^Table \d+\.\s*(.*)$", t.title)
+def _table(doc, t: ReportTable, number: int | None, word: str = "Table") -> None:  # noqa: ANN001
+    m = numbered(t.title)
     if m and number is not None:
-        _caption(doc, "Table", number, m.group(1))
+        _caption(doc, "Table", number, m[1], word=word)
     else:
         doc.add_paragraph(t.title, style="Caption")
     table = doc.add_table(rows=1, cols=len(t.columns))
@@ -115,6 +115,26 @@ def _table(doc, t: ReportTable, number: int | None) -> None:  # noqa: ANN001 - d
         p.runs[0].font.size = Pt(8)
 
 
+#: Word's language tags (w:lang), so spelling and hyphenation follow the text's language.
+WORD_LANG = {"en": "en-GB", "ms": "ms-MY"}
+
+
+def _language(doc, lang: str) -> None:  # noqa: ANN001 - docx.Document
+    """The document's default proofing language (styles.xml docDefaults)."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        rpr.append(el)
+    el.set(qn("w:val"), WORD_LANG.get(lang, lang))
+
+
+def _run_language(run, lang: str) -> None:  # noqa: ANN001 - a docx run
+    el = OxmlElement("w:lang")
+    el.set(qn("w:val"), WORD_LANG.get(lang, lang))
+    run._r.get_or_add_rPr().append(el)
+
+
 def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
     """A python-docx Document of the report (call ``.save(path)``)."""
     doc = Document()
@@ -123,26 +143,34 @@ def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
     sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(1.8))
+    h = report.headings()
+    _language(doc, report.lang)
     doc.add_heading(report.title, level=0)
     if report.notes:
-        doc.add_heading("Notes", level=2)
+        doc.add_heading(h["notes"], level=2)
         for n in report.notes:
             doc.add_paragraph(n, style="List Bullet")
-    doc.add_heading("Results", level=1)
+    for lang, heading, sentences in report.abstracts:
+        doc.add_heading(heading, level=1)
+        para = doc.add_paragraph(" ".join(s.text for s in sentences))
+        for run in para.runs:
+            _run_language(run, lang)
+    doc.add_heading(h["results"], level=1)
     doc.add_paragraph(" ".join(s.text for s in report.paragraph))
-    doc.add_heading("Tables", level=1)
+    doc.add_heading(h["tables"], level=1)
     for i, t in enumerate(report.tables, start=1):
-        _table(doc, t, i)
-    doc.add_heading("Figures", level=1)
+        _table(doc, t, i, h["table"])
+    doc.add_heading(h["figures"], level=1)
     for i, f in enumerate(report.figures, start=1):
         wide = f.key in ("swimmer", "trajectories", "flow")
         doc.add_picture(io.BytesIO(png_bytes(f.figure)), width=Cm(22) if wide else Cm(15))
-        title = re.sub(r"^Figure \d+\.\s*", "", f.title)
+        found = numbered(f.title)
+        title = found[1] if found else f.title
         docpr = doc.inline_shapes[-1]._inline.docPr
         docpr.set("descr", f"{title}. {f.caption}")
         docpr.set("title", title)
-        _caption(doc, "Figure", i, title, f.caption)
-    doc.add_heading("Appendix: reproducibility", level=1)
+        _caption(doc, "Figure", i, title, f.caption, word=h["figure"])
+    doc.add_heading(h["appendix"], level=1)
     for t in report.appendix:
         _table(doc, t, None)
     return doc

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from psoreg.reports.figure_files import svg_text
-from psoreg.reports.model import Report, ReportTable
+from psoreg.reports.model import Report, ReportTable, Sentence
 
 CSS = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:1180px;margin:2em auto;padding:0 1em;
@@ -45,30 +45,44 @@ def table_html(t: ReportTable) -> str:
     )
 
 
+def _sentences(sentences: list[Sentence]) -> str:
+    out = []
+    for s in sentences:
+        refs = " ".join(f"{r.table}:{r.row}:{r.column}" for r in s.refs)
+        out.append(f"<span class='sentence' data-refs='{escape(refs)}'>{escape(s.text)}</span> ")
+    return "".join(out)
+
+
 def render_html(report: Report) -> str:
     """The whole report as an HTML5 document (UTF-8)."""
+    h = report.headings()
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='{escape(report.lang)}'><head><meta charset='utf-8'>",
         f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(report.title)}</h1>",
     ]
     if report.notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
-        parts.append(f"<div class='notes'><strong>Notes</strong><ul>{items}</ul></div>")
-    parts.append("<h2>Results</h2><p id='results'>")
-    for s in report.paragraph:
-        refs = " ".join(f"{r.table}:{r.row}:{r.column}" for r in s.refs)
-        parts.append(f"<span class='sentence' data-refs='{escape(refs)}'>{escape(s.text)}</span> ")
-    parts.append("</p><h2>Tables</h2>")
+        parts.append(
+            f"<div class='notes'><strong>{escape(h['notes'])}</strong><ul>{items}</ul></div>"
+        )
+    for lang, heading, sentences in report.abstracts:
+        parts.append(
+            f"<section class='abstract' id='abstract-{escape(lang)}' lang='{escape(lang)}'>"
+            f"<h2>{escape(heading)}</h2><p>{_sentences(sentences)}</p></section>"
+        )
+    parts.append(f"<h2>{escape(h['results'])}</h2><p id='results'>")
+    parts.append(_sentences(report.paragraph))
+    parts.append(f"</p><h2>{escape(h['tables'])}</h2>")
     parts += [table_html(t) for t in report.tables]
-    parts.append("<h2>Figures</h2>")
+    parts.append(f"<h2>{escape(h['figures'])}</h2>")
     for f in report.figures:
         parts.append(
             f"<figure id='{escape(f.key)}'>{svg_text(f.figure)}"
             f"<figcaption><strong>{escape(f.title)}.</strong> {escape(f.caption)}</figcaption>"
             "</figure>"
         )
-    parts.append("<h2>Appendix: reproducibility</h2>")
+    parts.append(f"<h2>{escape(h['appendix'])}</h2>")
     parts += [table_html(t) for t in report.appendix]
     parts.append("</body></html>\n")
     return "".join(parts)

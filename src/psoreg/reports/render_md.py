@@ -24,18 +24,22 @@ def table_md(t: ReportTable) -> str:
 
 def render_md(report: Report, figdir: Path, relative_to: Path) -> tuple[str, list[Path]]:
     """Markdown text and the figure files written to ``figdir``."""
+    h = report.headings()
     out = [f"# {report.title}", ""]
     if report.notes:
-        out += ["> **Notes**", *[f"> - {n}" for n in report.notes], ""]
-    out += ["## Results", "", " ".join(s.text for s in report.paragraph), "", "## Tables", ""]
+        out += [f"> **{h['notes']}**", *[f"> - {n}" for n in report.notes], ""]
+    for _lang, heading, sentences in report.abstracts:
+        out += [f"## {heading}", "", " ".join(s.text for s in sentences), ""]
+    out += [f"## {h['results']}", "", " ".join(s.text for s in report.paragraph), ""]
+    out += [f"## {h['tables']}", ""]
     out += [table_md(t) for t in report.tables]
-    out += ["## Figures", ""]
+    out += [f"## {h['figures']}", ""]
     files = []
     for f in report.figures:
         p = write_figure(f.figure, figdir / f"{f.key}.svg")
         files.append(p)
         rel = p.relative_to(relative_to).as_posix()
         out += [f"![{f.title}]({rel})", "", f"*{f.title}.* {f.caption}", ""]
-    out += ["## Appendix: reproducibility", ""]
+    out += [f"## {h['appendix']}", ""]
     out += [table_md(t) for t in report.appendix]
     return "\n".join(out), files

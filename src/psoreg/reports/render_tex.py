@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from psoreg.reports.figure_files import write_figure
-from psoreg.reports.model import Report, ReportTable
+from psoreg.reports.model import Report, ReportTable, numbered
 
 #: LaTeX's ten special characters, then the Unicode signs the report uses.
 _ESCAPES = {
@@ -162,20 +162,23 @@ def _spec(widths: list[float]) -> str:
 
 def _caption(t: ReportTable) -> tuple[str, bool]:
     """(caption text without its 'Table N.' prefix, numbered?)."""
-    m = re.match(r"^Table \d+\.\s*(.*)$", t.title)
-    return (m.group(1), True) if m else (t.title, False)
+    m = numbered(t.title)
+    return (m[1], True) if m else (t.title, False)
 
 
 def _label(key: str) -> str:
     return "tab:" + re.sub(r"[^A-Za-z0-9]+", "-", key)
 
 
-def table_tex(t: ReportTable) -> str:
+def table_tex(t: ReportTable, words: dict[str, str] | None = None) -> str:
     """One table: booktabs rules, caption and label, as a ``longtable`` (it breaks across
     pages, so no table can be too large for one)."""
-    text, numbered = _caption(t)
+    words = words or {"continued": "continued", "continued_next": "continued on the next page"}
+    text, is_numbered = _caption(t)
     cap = (
-        f"\\caption{{{escape(text)}}}" if numbered else f"\\caption*{{\\textbf{{{escape(text)}}}}}"
+        f"\\caption{{{escape(text)}}}"
+        if is_numbered
+        else f"\\caption*{{\\textbf{{{escape(text)}}}}}"
     )
     head = " & ".join(f"\\textbf{{{escape(h)}}}" for h in t.headers()) + r" \\"
     body = [" & ".join(escape(c) for c in row) + r" \\" for row in t.matrix()]
@@ -191,15 +194,15 @@ def table_tex(t: ReportTable) -> str:
         r"\midrule",
         r"\endfirsthead",
         f"\\multicolumn{{{len(t.columns)}}}{{l}}{{\\small\\itshape "
-        + (r"Table~\thetable{}" if numbered else escape(text.split(".")[0]))
-        + r" (continued)}\\",
+        + (r"\tablename~\thetable{}" if is_numbered else escape(text.split(".")[0]))
+        + f" ({escape(words['continued'])})}}\\\\",
         r"\toprule",
         head,
         r"\midrule",
         r"\endhead",
         r"\midrule",
-        f"\\multicolumn{{{len(t.columns)}}}{{r}}{{\\small\\itshape continued on the next "
-        r"page}\\",
+        f"\\multicolumn{{{len(t.columns)}}}{{r}}{{\\small\\itshape "
+        f"{escape(words['continued_next'])}}}\\\\",
         r"\endfoot",
         r"\bottomrule",
         r"\endlastfoot",
@@ -214,20 +217,35 @@ def table_tex(t: ReportTable) -> str:
 
 def render_tex(report: Report, figdir: Path, relative_to: Path) -> tuple[str, list[Path]]:
     """LaTeX source and the figure files (PDF) written to ``figdir``."""
-    out = [PREAMBLE, r"\begin{document}", f"\\section*{{{escape(report.title)}}}"]
+    h = report.headings()
+    names = f"\\renewcommand{{\\tablename}}{{{escape(h['table'])}}}" + (
+        f"\\renewcommand{{\\figurename}}{{{escape(h['figure'])}}}"
+    )
+    out = [PREAMBLE, r"\begin{document}", names, f"\\section*{{{escape(report.title)}}}"]
     if report.notes:
-        out.append(r"\subsection*{Notes}\begin{itemize}")
+        out.append(f"\\subsection*{{{escape(h['notes'])}}}\\begin{{itemize}}")
         out += [f"\\item {escape(n)}" for n in report.notes]
         out.append(r"\end{itemize}")
-    out += [r"\subsection*{Results}", escape(" ".join(s.text for s in report.paragraph)), ""]
-    out += [r"\subsection*{Tables}"] + [table_tex(t) for t in report.tables]
-    out.append(r"\clearpage\subsection*{Figures}")
+    for _lang, heading, sentences in report.abstracts:
+        out += [
+            f"\\subsection*{{{escape(heading)}}}",
+            escape(" ".join(s.text for s in sentences)),
+            "",
+        ]
+    out += [
+        f"\\subsection*{{{escape(h['results'])}}}",
+        escape(" ".join(s.text for s in report.paragraph)),
+        "",
+    ]
+    out += [f"\\subsection*{{{escape(h['tables'])}}}"] + [table_tex(t, h) for t in report.tables]
+    out.append(f"\\clearpage\\subsection*{{{escape(h['figures'])}}}")
     files = []
     for f in report.figures:
         p = write_figure(f.figure, figdir / f"{f.key}.pdf")
         files.append(p)
         rel = p.relative_to(relative_to).as_posix()
-        title = re.sub(r"^Figure \d+\.\s*", "", f.title)
+        found = numbered(f.title)
+        title = found[1] if found else f.title
         width = r"0.8\linewidth" if f.key.startswith("km_") else r"\linewidth"
         out += [
             r"\begin{figure}[htbp]",
@@ -238,8 +256,8 @@ def render_tex(report: Report, figdir: Path, relative_to: Path) -> tuple[str, li
             r"\end{figure}",
             "",
         ]
-    out.append(r"\clearpage\subsection*{Appendix: reproducibility}")
-    out += [table_tex(t) for t in report.appendix]
+    out.append(f"\\clearpage\\subsection*{{{escape(h['appendix'])}}}")
+    out += [table_tex(t, h) for t in report.appendix]
     out.append(r"\end{document}")
     return "\n".join(out) + "\n", files
 

@@ -30,8 +30,9 @@ from psoreg.analysis.survival import (
     kaplan_meier,
 )
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _
 from psoreg.outcomes import OutcomeOptions
-from psoreg.reports.cells import DASH, count_cell, median_cell, missing, n_cell
+from psoreg.reports.cells import DASH, count_cell, median_cell, missing, n_cell, not_shown
 from psoreg.reports.model import Cell, ReportTable, Row
 
 
@@ -58,53 +59,61 @@ def flow_stages(outcomes: pd.DataFrame, options: OutcomeOptions) -> list[FlowSta
     eligible = o.relapse.notna()
     relapsed = _flag(o.relapse)
     wk = (
-        "each drug's assessment week"
+        _("each drug's assessment week")
         if options.primary_week_by_drug
-        else (f"week {fmt(options.primary_week)}")
+        else _("week {week}").format(week=fmt(options.primary_week))
     )
     win = (
-        f"±{fmt(options.window_before)} weeks"
+        _("±{weeks} weeks").format(weeks=fmt(options.window_before))
         if options.window_before == options.window_after
-        else f"−{fmt(options.window_before)}/+{fmt(options.window_after)} weeks"
+        else _("−{before}/+{after} weeks").format(
+            before=fmt(options.window_before), after=fmt(options.window_after)
+        )
     )
     not_resp = int((followed & ~eligible).sum())
     return [
         FlowStage(
             "included",
-            "Courses included",
+            _("Courses included"),
             n,
-            f"not assessable: no visit within {win} of {wk}",
+            _("not assessable: no visit within {window} of {week}").format(window=win, week=wk),
             int((~assessable).sum()),
         ),  # fmt: skip
         FlowStage(
             "assessable",
-            f"Assessable for treatment success at {wk}",
+            _("Assessable for treatment success at {week}").format(week=wk),
             int(assessable.sum()),
-            "ongoing at the last follow-up (of all included)",
+            _("ongoing at the last follow-up (of all included)"),
             int((~stopped).sum()),
         ),  # fmt: skip
         FlowStage(
             "stopped",
-            "Stopped (of all courses included)",
+            _("Stopped (of all courses included)"),
             int(stopped.sum()),
-            "no visit or relapse recorded after the stop",
+            _("no visit or relapse recorded after the stop"),
             int((stopped & ~followed).sum()),
         ),  # fmt: skip
         FlowStage(
             "followed",
-            "Followed up after the stop",
+            _("Followed up after the stop"),
             int(followed.sum()),
-            f"not responding at the stop ({options.relapse_definition})",
+            _("not responding at the stop ({definition})").format(
+                definition=options.relapse_definition
+            ),
             not_resp,
         ),  # fmt: skip
         FlowStage(
             "eligible",
-            "Eligible for relapse (responding at the stop)",
+            _("Eligible for relapse (responding at the stop)"),
             int(eligible.sum()),
-            "no relapse by the last follow-up",
+            _("no relapse by the last follow-up"),
             int((eligible & ~relapsed).sum()),
         ),  # fmt: skip
-        FlowStage("relapsed", f"Relapsed ({options.relapse_definition})", int(relapsed.sum())),
+        FlowStage(
+            "relapsed",
+            _("Relapsed ({definition})").format(definition=options.relapse_definition),
+            int(relapsed.sum()),
+        ),
     ]
 
 
@@ -124,37 +133,39 @@ def flow_table(outcomes: pd.DataFrame, options: OutcomeOptions) -> ReportTable:
         )
     return ReportTable(
         "flow",
-        "Table 6. Flow of the courses",
+        _("Table 6. Flow of the courses"),
         [
-            ("stage", "Stage"),
-            ("n", "Courses"),
-            ("left", "Not going on: reason"),
-            ("left_n", "Courses"),
+            ("stage", _("Stage")),
+            ("n", _("Courses")),
+            ("left", _("Not going on: reason")),
+            ("left_n", _("Courses")),
         ],  # fmt: skip
         rows,
         [
-            "STROBE item 13: numbers at each stage of the study, with the reasons for not "
-            "going on. Courses are counted once at each stage; the figure 'Flow of the "
-            "courses' draws the same numbers."
+            _(
+                "STROBE item 13: numbers at each stage of the study, with the reasons for not "
+                "going on. Courses are counted once at each stage; the figure 'Flow of the "
+                "courses' draws the same numbers."
+            )
         ],
     )
 
 
 #: (table, column, label, population) of the variables the missing-data summary covers.
 MISSING_VARIABLES = [
-    ("patients", "sex", "Sex", "patients"),
-    ("patients", "age_years", "Age", "patients"),
-    ("patients", "ethnicity", "Ethnicity", "patients"),
-    ("patients", "psoriatic_arthritis", "Psoriatic arthritis", "patients"),
-    ("patients", "disease_duration_years", "Disease duration", "patients"),
-    ("patients", "biologic_naive", "Biologic-naive status", "patients"),
-    ("patients", "prior_phototherapy", "Prior phototherapy", "patients"),
-    ("outcomes", "baseline_pasi", "Baseline PASI", "courses"),
-    ("outcomes", "baseline_dlqi", "Baseline DLQI", "courses"),
-    ("outcomes", "treatment_success", "Treatment success (primary visit)", "courses"),
-    ("outcomes", "minimal_response", "Minimal response (primary visit)", "courses"),
-    ("stopped", "stop_reason", "Stop reason", "courses that stopped"),
-    ("relapsed", "relapse_morphology", "Relapse morphology", "courses with a relapse"),
+    ("patients", "sex", N_("Sex"), N_("patients")),
+    ("patients", "age_years", N_("Age"), N_("patients")),
+    ("patients", "ethnicity", N_("Ethnicity"), N_("patients")),
+    ("patients", "psoriatic_arthritis", N_("Psoriatic arthritis"), N_("patients")),
+    ("patients", "disease_duration_years", N_("Disease duration"), N_("patients")),
+    ("patients", "biologic_naive", N_("Biologic-naive status"), N_("patients")),
+    ("patients", "prior_phototherapy", N_("Prior phototherapy"), N_("patients")),
+    ("outcomes", "baseline_pasi", N_("Baseline PASI"), N_("courses")),
+    ("outcomes", "baseline_dlqi", N_("Baseline DLQI"), N_("courses")),
+    ("outcomes", "treatment_success", N_("Treatment success (primary visit)"), N_("courses")),
+    ("outcomes", "minimal_response", N_("Minimal response (primary visit)"), N_("courses")),
+    ("stopped", "stop_reason", N_("Stop reason"), N_("courses that stopped")),
+    ("relapsed", "relapse_morphology", N_("Relapse morphology"), N_("courses with a relapse")),
 ]
 
 
@@ -173,21 +184,28 @@ def missing_table(cohort: Cohort, outcomes: pd.DataFrame) -> ReportTable:
         df = frames[frame]
         if col not in df.columns or not len(df):
             continue
-        c = Count(int(df[col].isna().sum()), len(df), population)
+        c = Count(int(df[col].isna().sum()), len(df), _(population))
         rows.append(
-            Row(col, {"variable": Cell(label), "missing": count_cell(c), "of": Cell(population)})
+            Row(
+                col,
+                {"variable": Cell(_(label)), "missing": count_cell(c), "of": Cell(_(population))},
+            )
         )
     return ReportTable(
         "missing",
-        "Table 7. Missing data",
-        [("variable", "Variable"), ("missing", "Missing, n/N (%)"), ("of", "N counts")],
+        _("Table 7. Missing data"),
+        [("variable", _("Variable")), ("missing", _("Missing, n/N (%)")), ("of", _("N counts"))],
         rows,
         [
-            "STROBE item 14b. Counts and percentages in the other tables are over the records "
-            "with the item known; the unknown ones are shown there as 'Unknown' rows.",
-            "Minimal response is unknown for abstracted courses whose PASI50 week was not "
-            "recorded and whose PASI75 came after the primary window (PASI50 may have come "
-            "before it).",
+            _(
+                "STROBE item 14b. Counts and percentages in the other tables are over the "
+                "records with the item known; the unknown ones are shown there as 'Unknown' rows."
+            ),
+            _(
+                "Minimal response is unknown for abstracted courses whose PASI50 week was not "
+                "recorded and whose PASI75 came after the primary window (PASI50 may have come "
+                "before it)."
+            ),
         ],
     )
 
@@ -195,15 +213,18 @@ def missing_table(cohort: Cohort, outcomes: pd.DataFrame) -> ReportTable:
 def _event_rows(events: pd.DataFrame, n_courses: int) -> list[Row]:
     rows = []
     groups: list[tuple[str, str, pd.DataFrame]] = []
-    for kind, label in (("adverse", "Adverse events"), ("paradoxical", "Paradoxical events")):
+    for kind, label, short in (
+        ("adverse", _("Adverse events"), _("Adverse")),
+        ("paradoxical", _("Paradoxical events"), _("Paradoxical")),
+    ):
         e = events[events.kind == kind]
-        groups.append((kind, f"{label}, any", e))
+        groups.append((kind, _("{events}, any").format(events=label), e))
         morph = e.morphology.fillna("not classified").astype(str)
         for m in sorted(set(morph)):
-            groups.append((f"{kind}_{m}", f"{label.split()[0]}: {m.replace(';', ', ')}",
-                           e[morph == m]))  # fmt: skip
+            shown = _("not classified") if m == "not classified" else m.replace(";", ", ")
+            groups.append((f"{kind}_{m}", f"{short}: {shown}", e[morph == m]))
     for key, label, e in groups:
-        courses = Count(int(e.course_id.nunique()), n_courses, "all courses")
+        courses = Count(int(e.course_id.nunique()), n_courses, _("all courses"))
         ci = courses.wilson()
         rows.append(
             Row(
@@ -231,18 +252,20 @@ def adverse_event_table(cohort: Cohort, outcomes: pd.DataFrame) -> ReportTable:
     on = ev[~(wk.notna() & (ev.week > wk))]
     return ReportTable(
         "adverse_events",
-        "Table 8. Adverse and paradoxical events",
+        _("Table 8. Adverse and paradoxical events"),
         [
-            ("event", "Event (morphology)"),
-            ("events", "Events"),
-            ("courses", "Courses with ≥ 1, n/N (%)"),
-            ("ci", "95% CI (%)"),
+            ("event", _("Event (morphology)")),
+            ("events", _("Events")),
+            ("courses", _("Courses with ≥ 1, n/N (%)")),
+            ("ci", _("95% CI (%)")),
         ],  # fmt: skip
         _event_rows(on, len(outcomes)),
         [
-            "Events from the first dose to the stop (or last follow-up). Paradoxical events "
-            "dated after the stop are not counted here (see the notes). Free-text "
-            "descriptions are not printed. CI: Wilson score interval (Wilson 1927).",
+            _(
+                "Events from the first dose to the stop (or last follow-up). Paradoxical events "
+                "dated after the stop are not counted here (see the notes). Free-text "
+                "descriptions are not printed. CI: Wilson score interval (Wilson 1927)."
+            ),
         ],
     )
 
@@ -258,29 +281,31 @@ def followup_table(
         rows.append(Row(key, {"item": Cell(label), "value": cell, "note": Cell(note)}))
 
     on = median_iqr(o.weeks_on_treatment, quantile)  # type: ignore[arg-type]
-    add("on_treatment", "Weeks on treatment, median (IQR)", median_cell(on, "weeks"),
-        "all courses; ongoing courses to the last follow-up")  # fmt: skip
+    add("on_treatment", _("Weeks on treatment, median (IQR)"), median_cell(on, "weeks"),
+        _("all courses; ongoing courses to the last follow-up"))  # fmt: skip
     total = float(o.weeks_on_treatment.fillna(0).sum())
-    add("course_weeks", "Total time on treatment", Cell(f"{fmt(total)} course-weeks "
-        f"({fmt(total / 52.1775)} course-years)"), "sum over courses")  # fmt: skip
+    add("course_weeks", _("Total time on treatment"),
+        Cell(_("{weeks} course-weeks ({years} course-years)").format(
+            weeks=fmt(total), years=fmt(total / 52.1775))),
+        _("sum over courses"))  # fmt: skip
     d = endpoint_data(o, "drug_survival")
     rev = kaplan_meier(d.duration, ~d.event, ci).median(median)
-    add("potential", "Potential follow-up, reverse Kaplan–Meier median (95% CI)",
-        Cell(f"{rev.text()} weeks", count=len(d), masked=lambda k: f"not shown (n<{k})"),
-        "Schemper & Smith 1996: stops censored, ongoing courses as events")  # fmt: skip
+    add("potential", _("Potential follow-up, reverse Kaplan–Meier median (95% CI)"),
+        Cell(rev.text() + " " + _("weeks"), count=len(d), masked=not_shown),
+        _("Schemper & Smith 1996: stops censored, ongoing courses as events"))  # fmt: skip
     after = pd.concat([o.relapse_followup_weeks, o.weeks_to_recorded_relapse], axis=1).max(axis=1)
     after = after[_flag(o.stopped)]
-    add("after_stop", "Weeks observed after the stop, median (IQR)",
+    add("after_stop", _("Weeks observed after the stop, median (IQR)"),
         median_cell(median_iqr(after, quantile), "weeks"),  # type: ignore[arg-type]
-        "stopped courses with a visit or relapse after the stop")  # fmt: skip
-    add("ongoing", "Courses ongoing at the last follow-up", count_cell(
-        count(~_flag(o.stopped), "all courses")), "all courses")  # fmt: skip
+        _("stopped courses with a visit or relapse after the stop"))  # fmt: skip
+    add("ongoing", _("Courses ongoing at the last follow-up"), count_cell(
+        count(~_flag(o.stopped), _("all courses"))), _("all courses"))  # fmt: skip
     return ReportTable(
         "followup",
-        "Table 9. Follow-up",
-        [("item", "Follow-up"), ("value", "Value"), ("note", "Over")],
+        _("Table 9. Follow-up"),
+        [("item", _("Follow-up")), ("value", _("Value")), ("note", _("Over"))],
         rows,
-        ["STROBE item 14c. Quartiles by the report's quantile method."],
+        [_("STROBE item 14c. Quartiles by the report's quantile method.")],
     )
 
 
@@ -294,50 +319,55 @@ def sensitivity_table(
     """Relapse under both definitions, the headline one marked (STROBE item 17)."""
     rows = []
     for defn, label in (
-        ("loss_of_pasi50", "Loss of PASI50 (case series; 'time to lose PASI50')"),
+        ("loss_of_pasi50", _("Loss of PASI50 (case series; 'time to lose PASI50')")),
         (
             "half_of_best",
-            "Loss of half the best improvement (NPF/EMEA; "
-            f"{options.half_of_best_loss.replace('_', ' ')})",
+            _("Loss of half the best improvement (NPF/EMEA; {rule})").format(
+                rule=options.half_of_best_loss.replace("_", " ")
+            ),
         ),
     ):
         o = outcomes.assign(relapse=outcomes[f"relapse_{defn}"],
                             weeks_to_relapse=outcomes[f"weeks_to_relapse_{defn}"])  # fmt: skip
-        c = count(o.relapse, "eligible courses")
+        c = count(o.relapse, _("eligible courses"))
         d = endpoint_data(o, "relapse_free")
         m = kaplan_meier(d.duration, d.event, ci).median(median) if len(d) else None
         rows.append(
             Row(
                 defn,
                 {
-                    "definition": Cell(label + (" – headline" if defn ==
+                    "definition": Cell(label + (" – " + _("headline") if defn ==
                                                 options.relapse_definition else "")),
                     "relapse": count_cell(c),
                     "unknown": n_cell(c.unknown),
-                    "km": Cell(DASH if m is None else f"{m.text()} weeks", count=len(d) or None,
-                               masked=lambda k: f"not shown (n<{k})"),
+                    "km": Cell(DASH if m is None else m.text() + " " + _("weeks"),
+                               count=len(d) or None, masked=not_shown),
                 },
             )
         )  # fmt: skip
     foot = [
-        "STROBE item 17: the relapse result under the second definition. Both are computed "
-        "from the same visits (Papp 2006 Table 1); the headline one is set by "
-        "--relapse-definition. Unknown: stopped without later follow-up, not responding at "
-        "the stop, or ongoing."
+        _(
+            "STROBE item 17: the relapse result under the second definition. Both are computed "
+            "from the same visits (Papp 2006 Table 1); the headline one is set by "
+            "--relapse-definition. Unknown: stopped without later follow-up, not responding at "
+            "the stop, or ongoing."
+        )
     ]
     if abstracted:
         foot.append(
-            "Abstracted data record only the relapse week the source used (here loss of "
-            "PASI50); the other definition needs visits and is unknown."
+            _(
+                "Abstracted data record only the relapse week the source used (here loss of "
+                "PASI50); the other definition needs visits and is unknown."
+            )
         )
     return ReportTable(
         "sensitivity",
-        "Table 10. Sensitivity analysis: relapse under both definitions",
+        _("Table 10. Sensitivity analysis: relapse under both definitions"),
         [
-            ("definition", "Relapse definition"),
-            ("relapse", "Relapsed, n/N (%)"),
-            ("unknown", "Unknown"),
-            ("km", "Relapse-free time, KM median (95% CI)"),
+            ("definition", _("Relapse definition")),
+            ("relapse", _("Relapsed, n/N (%)")),
+            ("unknown", _("Unknown")),
+            ("km", _("Relapse-free time, KM median (95% CI)")),
         ],  # fmt: skip
         rows,
         foot,

@@ -17,6 +17,7 @@ from psoreg.analysis.stats import Correlation, Count, MedianIQR, correlation
 from psoreg.analysis.summary import Summary
 from psoreg.analysis.survival import MedianCI
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _
 from psoreg.reports.cells import (
     DASH,
     ci_cell,
@@ -29,13 +30,16 @@ from psoreg.reports.cells import (
 from psoreg.reports.model import Cell, ReportTable, Row
 
 #: Units printed after a median, by summary key.
-UNITS = {"weeks_to_pasi75": "weeks", "weeks_on_treatment": "weeks", "weeks_to_relapse": "weeks"}
+WEEKS = N_("weeks")
+UNITS = {"weeks_to_pasi75": WEEKS, "weeks_on_treatment": WEEKS, "weeks_to_relapse": WEEKS}
 
 
 def _note_cell(note: str, n: int | None) -> Cell:
     if n is None:
         return Cell(note)
-    return Cell(note, count=n, masked=lambda k: re.sub(r"\b(n|events)=\d+", rf"\1<{k}", note))
+    return Cell(
+        note, count=n, masked=lambda k: re.sub(r"\b(n|events|peristiwa)=\d+", rf"\1<{k}", note)
+    )
 
 
 def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTable:
@@ -50,8 +54,9 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
             continue
         ci: Cell = Cell(DASH)
         note_text = f.note
-        if suppress_details and "; at week(s)" in note_text:
-            note_text = note_text.split("; at week(s)")[0]
+        at_weeks = "; " + _("at week(s) {weeks}").split("{")[0].strip()
+        if suppress_details and at_weeks in note_text:
+            note_text = note_text.split(at_weeks)[0]
         if isinstance(f.stat, Count):
             value, note, ci = count_cell(f.stat), _note_cell(note_text, None), ci_cell(f.stat)
         elif isinstance(f.stat, MedianIQR):
@@ -68,10 +73,10 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
                 Row(
                     f"{f.key}_unknown",
                     {
-                        "figure": Cell("    Unknown"),
+                        "figure": Cell("    " + _("Unknown")),
                         "value": n_cell(f.stat.unknown),
                         "ci": Cell(DASH),
-                        "note": Cell("not in the denominator: value not known"),
+                        "note": Cell(_("not in the denominator: value not known")),
                     },
                 )
             )
@@ -80,38 +85,44 @@ def summary_table(summary: Summary, suppress_details: bool = False) -> ReportTab
     km_ci = summary.provenance.get("km_ci", "log-log")
     return ReportTable(
         "summary",
-        "Table 3. Summary of the case series",
+        _("Table 3. Summary of the case series"),
         [
-            ("figure", "Figure"),
-            ("value", "Value"),
-            ("ci", "95% CI (%)"),
-            ("note", "Denominator / method"),
+            ("figure", _("Figure")),
+            ("value", _("Value")),
+            ("ci", _("95% CI (%)")),
+            ("note", _("Denominator / method")),
         ],  # fmt: skip
         rows,
         [
-            "Counts are k/N (%) with the denominator named; percentages rounded half up; 95% CI "
-            "of a proportion: Wilson score interval (Wilson 1927). 'Unknown' rows count the "
-            "records left out of a denominator because the value is not known.",
-            f"Medians with IQR; quartiles by the quantile method {method!r} (named in each row).",
-            "Kaplan–Meier medians: "
-            + (
-                "the smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)"
+            _(
+                "Counts are k/N (%) with the denominator named; percentages rounded half up; "
+                "95% CI of a proportion: Wilson score interval (Wilson 1927). 'Unknown' rows "
+                "count the records left out of a denominator because the value is not known."
+            ),
+            _(
+                "Medians with IQR; quartiles by the quantile method '{method}' (named in each row)."
+            ).format(method=method),
+            _(
+                "Kaplan–Meier medians: {convention}; 95% CI where the pointwise {ci} band "
+                "crosses 0.5 (R print.survfit rule); NR = not reached, NA = not estimable from "
+                "the data. The plain medians (IQR) over the courses with the event are what a "
+                "case series prints."
+            ).format(
+                convention=_("the smallest time with S(t) ≤ 0.5 (tolerance 1.5e-8)")
                 if km == "smallest"
-                else "R's convention (midpoint of a flat segment at exactly S = 0.5)"
-            )
-            + f"; 95% CI where the pointwise {km_ci} band crosses 0.5 (R print.survfit rule); "
-            "NR = not reached, NA = not estimable from the data. The plain medians (IQR) "
-            "over the courses with the event are what a case series prints.",
+                else _("R's convention (midpoint of a flat segment at exactly S = 0.5)"),
+                ci=km_ci,
+            ),
         ],
     )
 
 
 #: Candidate risk factors: (key, label, column of the per-course frame built below).
 FACTORS = [
-    ("age", "Age (years)", "age"),
-    ("disease_duration", "Disease duration (years)", "disease_duration"),
-    ("baseline_pasi", "Baseline PASI", "baseline_pasi"),
-    ("weeks_on_treatment", "Weeks on treatment", "weeks_on_treatment"),
+    ("age", N_("Age (years)"), "age"),
+    ("disease_duration", N_("Disease duration (years)"), "disease_duration"),
+    ("baseline_pasi", N_("Baseline PASI"), "baseline_pasi"),
+    ("weeks_on_treatment", N_("Weeks on treatment"), "weeks_on_treatment"),
 ]
 
 
@@ -126,14 +137,16 @@ def correlations_table(cohort: Cohort, outcomes: pd.DataFrame) -> ReportTable:
     rows = []
     for key, label, col in FACTORS:
         c = correlation(d[col], d.weeks_to_relapse, "spearman")
-        rows.append(Row(key, {"factor": Cell(label), **correlation_cells(c)}))
+        rows.append(Row(key, {"factor": Cell(_(label)), **correlation_cells(c)}))
     return ReportTable(
         "correlations",
-        "Table 4. Candidate risk factors and weeks from stopping to relapse",
-        [("factor", "Factor"), ("r", "Spearman r"), ("p", "p"), ("n", "n")],
+        _("Table 4. Candidate risk factors and weeks from stopping to relapse"),
+        [("factor", _("Factor")), ("r", _("Spearman r")), ("p", "p"), ("n", "n")],
         rows,
         [
-            "Spearman rank correlation (scipy.stats.spearmanr), two-sided p; courses with a "
-            "relapse and both values recorded; — = fewer than 3 pairs or no variation."
+            _(
+                "Spearman rank correlation (scipy.stats.spearmanr), two-sided p; courses with a "
+                "relapse and both values recorded; — = fewer than 3 pairs or no variation."
+            )
         ],
     )

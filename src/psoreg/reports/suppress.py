@@ -10,6 +10,7 @@ Figures apply the same rule to their labels (see ``figures.style.count_label``).
 
 from __future__ import annotations
 
+from psoreg.i18n import _
 from psoreg.reports.model import Cell, ReportTable
 
 
@@ -34,5 +35,7 @@ def suppress_table(table: ReportTable, k: int | None) -> ReportTable:
     for row in table.rows:
         row.cells = {c: suppress_cell(cell, k) for c, cell in row.cells.items()}
     if any(cell.suppressed for row in table.rows for cell in row.cells.values()):
-        table.footnotes.append(f"Counts under {k} (and their percentages) are shown as <{k}.")
+        table.footnotes.append(
+            _("Counts under {k} (and their percentages) are shown as <{k}.").format(k=k)
+        )
     return table

@@ -18,6 +18,8 @@ import pandas as pd
 from psoreg.analysis.stats import count, fmt
 from psoreg.analysis.summary import Summary
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _
+from psoreg.model.vocab import label as vocab_label
 from psoreg.outcomes import OutcomeOptions
 from psoreg.reports.cells import (
     DASH,
@@ -33,24 +35,28 @@ from psoreg.reports.identifiers import Labels
 from psoreg.reports.model import Cell, ReportTable, Row
 
 TABLE1_COLUMNS = [
-    ("id", "ID"),
-    ("age", "Age (years)"),
-    ("sex", "Sex"),
-    ("ethnicity", "Ethnicity"),
-    ("phenotype", "Type of psoriasis"),
-    ("psa", "PsA"),
-    ("duration", "Disease duration (years)"),
-    ("comorbidities", "Co-morbidities"),
-    ("biologic_naive", "Biologic-naive"),
-    ("phototherapy", "Prior phototherapy"),
-    ("systemics", "Prior systemic treatment"),
+    ("id", N_("ID")),
+    ("age", N_("Age (years)")),
+    ("sex", N_("Sex")),
+    ("ethnicity", N_("Ethnicity")),
+    ("phenotype", N_("Type of psoriasis")),
+    ("psa", N_("PsA")),
+    ("duration", N_("Disease duration (years)")),
+    ("comorbidities", N_("Co-morbidities")),
+    ("biologic_naive", N_("Biologic-naive")),
+    ("phototherapy", N_("Prior phototherapy")),
+    ("systemics", N_("Prior systemic treatment")),
 ]
+
+
+#: How Table 1 prints the recorded sex codes.
+SEX = {"M": N_("M"), "F": N_("F"), "other": N_("other"), "unknown": N_("unknown")}
 
 
 def table1(cohort: Cohort, labels: Labels) -> ReportTable:
     """Table 1, one row per patient."""
     rows = []
-    for _, p in cohort.patients.iterrows():
+    for _i, p in cohort.patients.iterrows():
         pid = labels.patient_of(p.patient_id)
         rows.append(
             Row(
@@ -58,7 +64,7 @@ def table1(cohort: Cohort, labels: Labels) -> ReportTable:
                 {
                     "id": Cell(pid),
                     "age": number(p.age_years),
-                    "sex": text(p.sex),
+                    "sex": Cell(_(SEX.get(str(p.sex), str(p.sex))) if not missing(p.sex) else DASH),
                     "ethnicity": text(p.ethnicity),
                     "phenotype": text(p.phenotype_history),
                     "psa": yes_no(p.psoriatic_arthritis),
@@ -72,10 +78,10 @@ def table1(cohort: Cohort, labels: Labels) -> ReportTable:
         )
     return ReportTable(
         "table1",
-        "Table 1. Demographic and clinical characteristics of the patients",
-        TABLE1_COLUMNS,
+        _("Table 1. Demographic and clinical characteristics of the patients"),
+        [(k, _(h)) for k, h in TABLE1_COLUMNS],
         rows,
-        ["PsA = psoriatic arthritis; — = not recorded."],
+        [_("PsA = psoriatic arthritis; — = not recorded.")],
     )
 
 
@@ -100,42 +106,59 @@ def table1_summary(cohort: Cohort, summary: Summary) -> ReportTable:
     def add(key: str, label: str, cell: Cell) -> None:
         rows.append(Row(key, {"characteristic": Cell(label), "value": cell}))
 
-    add("patients", "Patients, n", n_cell(int(summary["patients"].stat)))  # type: ignore[arg-type]
-    add("age", "Age (years), median (IQR)", median_cell(summary["age"].stat))  # type: ignore[arg-type]
-    add("male", "Male sex, n/N (%)", count_cell(summary["male"].stat))  # type: ignore[arg-type]
+    add("patients", _("Patients, n"), n_cell(int(summary["patients"].stat)))  # type: ignore[arg-type]
+    add("age", _("Age (years), median (IQR)"), median_cell(summary["age"].stat))  # type: ignore[arg-type]
+    add("male", _("Male sex, n/N (%)"), count_cell(summary["male"].stat))  # type: ignore[arg-type]
     for cat, k, n in _categories(p.ethnicity):
-        add(f"ethnicity_{_slug(cat)}", f"Ethnicity: {cat}", count_cell(_count(k, n)))
+        add(
+            f"ethnicity_{_slug(cat)}",
+            _("Ethnicity: {category}").format(category=cat),
+            count_cell(_count(k, n)),
+        )
     for cat, k, n in _categories(p.phenotype_history.map(lambda v: v if missing(v) else str(v))):
-        add(f"phenotype_{_slug(cat)}", f"Type of psoriasis: {cat}", count_cell(_count(k, n)))
+        add(
+            f"phenotype_{_slug(cat)}",
+            _("Type of psoriasis: {category}").format(category=cat),
+            count_cell(_count(k, n)),
+        )
     add(
         "psoriatic_arthritis",
-        "Psoriatic arthritis",
+        _("Psoriatic arthritis"),
         count_cell(summary["psoriatic_arthritis"].stat),
     )  # type: ignore[arg-type]
     add(
         "disease_duration",
-        "Disease duration (years), median (IQR)",
+        _("Disease duration (years), median (IQR)"),
         median_cell(summary["disease_duration"].stat),  # type: ignore[arg-type]
     )
     for cat, k, n in _categories(p.comorbidities):
-        add(f"comorbidity_{_slug(cat)}", f"Co-morbidity: {cat}", count_cell(_count(k, n)))
-    add("biologic_naive", "Biologic-naive", count_cell(summary["biologic_naive"].stat))  # type: ignore[arg-type]
+        add(
+            f"comorbidity_{_slug(cat)}",
+            _("Co-morbidity: {category}").format(category=cat),
+            count_cell(_count(k, n)),
+        )
+    add("biologic_naive", _("Biologic-naive"), count_cell(summary["biologic_naive"].stat))  # type: ignore[arg-type]
     add(
         "prior_phototherapy",
-        "Prior phototherapy",
+        _("Prior phototherapy"),
         count_cell(count(p.prior_phototherapy, "patients with the item recorded")),
     )
     for cat, k, n in _categories(p.prior_systemics):
-        add(f"systemic_{_slug(cat)}", f"Prior systemic: {cat}", count_cell(_count(k, n)))
+        add(
+            f"systemic_{_slug(cat)}",
+            _("Prior systemic: {category}").format(category=cat),
+            count_cell(_count(k, n)),
+        )
     return ReportTable(
         "table1_summary",
-        "Table 4. Characteristics of the patients, summarised",
-        [("characteristic", "Characteristic"), ("value", "Value")],
+        _("Table 4. Characteristics of the patients, summarised"),
+        [("characteristic", _("Characteristic")), ("value", _("Value"))],
         rows,
         [
-            "n/N (%): N counts patients with the item recorded. "
-            f"Medians with IQR by {summary['age'].stat.method}.",  # type: ignore[union-attr]
-            "Type of psoriasis is the recorded history (e.g. 'pustular then plaque').",
+            _(
+                "n/N (%): N counts patients with the item recorded. Medians with IQR by {method}."
+            ).format(method=summary["age"].stat.method),  # type: ignore[union-attr]
+            _("Type of psoriasis is the recorded history (e.g. 'pustular then plaque')."),
         ],
     )
 
@@ -152,47 +175,55 @@ def _weeks(v: object) -> str:
 
 def table2(outcomes: pd.DataFrame, labels: Labels, options: OutcomeOptions) -> ReportTable:
     """Table 2, one row per course."""
-    wk = "primary week" if options.primary_week_by_drug else f"week {fmt(options.primary_week)}"
+    wk = (
+        _("primary week")
+        if options.primary_week_by_drug
+        else _("week {week}").format(week=fmt(options.primary_week))
+    )
     columns = [
-        ("id", "ID"),
-        ("drug", "Drug"),
-        ("baseline_pasi", "Baseline PASI"),
-        ("regimen", "Regimen"),
-        ("success", f"Treatment success ({wk})"),
-        ("pasi75", "PASI75 (week)"),
-        ("pasi90", "PASI90 (week)"),
-        ("weeks_on_treatment", "Weeks on treatment"),
-        ("stop_reason", "Stop reason"),
-        ("weeks_to_relapse", "Weeks from stop to relapse"),
-        ("relapse_morphology", "Type of relapse"),
-        ("next_treatment", "Treatment after"),
-        ("secondary_failure", "Secondary failure (week)"),
-        ("paradoxical", "Paradoxical event (week)"),
+        ("id", _("ID")),
+        ("drug", _("Drug")),
+        ("baseline_pasi", _("Baseline PASI")),
+        ("regimen", _("Regimen")),
+        ("success", _("Treatment success ({week})").format(week=wk)),
+        ("pasi75", _("PASI75 (week)")),
+        ("pasi90", _("PASI90 (week)")),
+        ("weeks_on_treatment", _("Weeks on treatment")),
+        ("stop_reason", _("Stop reason")),
+        ("weeks_to_relapse", _("Weeks from stop to relapse")),
+        ("relapse_morphology", _("Type of relapse")),
+        ("next_treatment", _("Treatment after")),
+        ("secondary_failure", _("Secondary failure (week)")),
+        ("paradoxical", _("Paradoxical event (week)")),
     ]
     rows = []
-    for _, o in outcomes.iterrows():
+    for _i, o in outcomes.iterrows():
         cid = labels.course_of(o.course_id)
         on_tx = _weeks(o.weeks_on_treatment)
         if not missing(o.stopped) and not bool(o.stopped) and on_tx != DASH:
-            on_tx = f"{on_tx} (ongoing)"
+            on_tx = _("{weeks} (ongoing)").format(weeks=on_tx)
         if missing(o.relapse):
             relapse = DASH
         elif bool(o.relapse):
             relapse = _weeks(o.weeks_to_relapse)
         else:
-            relapse = f"none (followed {_weeks(o.relapse_followup_weeks)})"
-        sf = f"Week {_weeks(o.week_secondary_failure)}" if _true(o.secondary_failure) else "No"
+            relapse = _("none (followed {weeks})").format(weeks=_weeks(o.relapse_followup_weeks))
+        sf = (
+            _("Week {week}").format(week=_weeks(o.week_secondary_failure))
+            if _true(o.secondary_failure)
+            else _("No")
+        )
         if _true(o.paradoxical_event):
             morph = (
                 "" if missing(o.paradoxical_morphology) else f": {text(o.paradoxical_morphology)}"
             )
-            para = f"Week {_weeks(o.week_paradoxical_event)}{morph}"
+            para = _("Week {week}").format(week=_weeks(o.week_paradoxical_event)) + morph
         else:
-            para = "No"
+            para = _("No")
         stopped = not missing(o.stopped) and bool(o.stopped)
-        reason = text(o.stop_reason).text if stopped else "ongoing"
+        reason = vocab_label(text(o.stop_reason).text) if stopped else _("ongoing")
         if stopped and reason == DASH:
-            reason = "not recorded"
+            reason = _("not recorded")
         rows.append(
             Row(
                 cid,
@@ -216,16 +247,19 @@ def table2(outcomes: pd.DataFrame, labels: Labels, options: OutcomeOptions) -> R
         )
     return ReportTable(
         "table2",
-        "Table 2. Regimen, response, relapse and treatment after each course",
+        _("Table 2. Regimen, response, relapse and treatment after each course"),
         columns,
         rows,
         [
-            "Weeks are from the first dose of the course; weeks to relapse from the stop. "
-            "— = not reached, not recorded or not applicable (e.g. ongoing, or not responding "
-            "at the stop). Ongoing courses show weeks to last follow-up.",
-            f"Treatment success = PASI75 at {wk} (± visit window); relapse = "
-            f"{options.relapse_definition}; secondary failure = PASI50 reached, then lost on "
-            "therapy.",
+            _(
+                "Weeks are from the first dose of the course; weeks to relapse from the stop. "
+                "— = not reached, not recorded or not applicable (e.g. ongoing, or not "
+                "responding at the stop). Ongoing courses show weeks to last follow-up."
+            ),
+            _(
+                "Treatment success = PASI75 at {week} (± visit window); relapse = "
+                "{relapse_definition}; secondary failure = PASI50 reached, then lost on therapy."
+            ).format(week=wk, relapse_definition=options.relapse_definition),
         ],
     )
 

@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from psoreg.i18n import N_, _, ngettext
 from psoreg.store.models import CLINICAL_TABLES, CourseRow, PatientRow
 
-WITHDRAWN = "consent withdrawn"
-REGISTRY_ONLY = "consent covers the registry only, no research use"
-NOT_RECORDED = "no consent recorded"
+#: why a patient is left out (English codes in data and headers; translated where shown)
+WITHDRAWN = N_("consent withdrawn")
+REGISTRY_ONLY = N_("consent covers the registry only, no research use")
+NOT_RECORDED = N_("no consent recorded")
+DELETED = N_("deleted")
 
 
 def analysed() -> ColumnElement[bool]:
@@ -41,7 +44,7 @@ def analysed() -> ColumnElement[bool]:
 def reason_excluded(p: PatientRow) -> str | None:
     """Why ``p`` is left out of analyses and exports (None: included)."""
     if p.deleted_at is not None:
-        return "deleted"
+        return DELETED
     if p.consent_withdrawn_date is not None:
         return WITHDRAWN
     if p.consent_scope == "registry":
@@ -70,27 +73,32 @@ class Exclusions:
         return self.withdrawn + self.registry_only + self.deleted_patients
 
     def lines(self) -> list[str]:
-        """One line per reason, e.g. ``"2 patients: consent withdrawn"`` (nothing: empty)."""
+        """One line per reason, e.g. ``"2 patients: consent withdrawn"`` (nothing: empty), in
+        the current language."""
 
-        def n(k: int, what: str = "patient") -> str:
-            return f"{k} {what}{'s' if k != 1 else ''}"
+        def n(k: int) -> str:
+            return ngettext("{n} patient", "{n} patients", k).format(n=k)
 
         out = []
         if self.withdrawn:
-            out.append(f"{n(self.withdrawn)}: {WITHDRAWN}")
+            out.append(f"{n(self.withdrawn)}: {_(WITHDRAWN)}")
         if self.registry_only:
-            out.append(f"{n(self.registry_only)}: {REGISTRY_ONLY}")
+            out.append(f"{n(self.registry_only)}: {_(REGISTRY_ONLY)}")
         if self.deleted_patients:
-            out.append(f"{n(self.deleted_patients)}: deleted")
+            out.append(f"{n(self.deleted_patients)}: {_(DELETED)}")
         records = {t: k for t, k in self.deleted_records.items() if k and t != "patients"}
         if records:
-            detail = ", ".join(f"{k} {t if k != 1 else t.rstrip('s')}" for t, k in records.items())
-            out.append(f"{n(sum(records.values()), 'record')} deleted ({detail})")
+            detail = ", ".join(f"{k} {_record_word(t, k)}" for t, k in records.items())
+            total = sum(records.values())
+            out.append(
+                ngettext("{n} record deleted ({detail})", "{n} records deleted ({detail})", total)
+                .format(n=total, detail=detail)
+            )  # fmt: skip
         return out
 
     def text(self) -> str:
         lines = self.lines()
-        return "; ".join(lines) if lines else "none"
+        return "; ".join(lines) if lines else _("none")
 
     def header(self) -> str:
         """For an HTTP header or a CSV comment: ``consent withdrawn=2; deleted patients=1``."""
@@ -101,6 +109,21 @@ class Exclusions:
             **{f"deleted {t}": k for t, k in self.deleted_records.items() if t != "patients"},
         }
         return "; ".join(f"{k}={v}" for k, v in parts.items() if v) or "none"
+
+
+#: "1 visit", "2 visits" (the record words of :meth:`Exclusions.lines`)
+_RECORD_WORDS = {
+    "courses": (N_("course"), N_("courses")),
+    "doses": (N_("dose"), N_("doses")),
+    "visits": (N_("visit"), N_("visits")),
+    "events": (N_("event"), N_("events")),
+    "relapses": (N_("relapse"), N_("relapses")),
+}
+
+
+def _record_word(table: str, k: int) -> str:
+    one, many = _RECORD_WORDS.get(table, (table.rstrip("s"), table))
+    return _(one if k == 1 else many)
 
 
 def exclusions(session: Session, sites: Iterable[str] | None = None) -> Exclusions:

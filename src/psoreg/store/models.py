@@ -83,6 +83,8 @@ class User(Base):
     sites: Mapped[list[UserSite]] = relationship(
         cascade="all, delete-orphan", order_by="UserSite.site"
     )
+    #: the language of the web pages for this user ("en", "ms"); None = the browser's choice
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Site(Base):

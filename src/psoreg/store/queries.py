@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from psoreg.i18n import N_, _
 from psoreg.store import audit
 from psoreg.store import parse as p
 from psoreg.store.errors import FieldError, Forbidden, NotFound
@@ -33,6 +34,11 @@ from psoreg.store.models import (
 )
 
 STATUSES = ("open", "answered", "closed")
+#: How statuses and the thread's actions read (the stored value stays the code).
+LABELS = (
+    N_("open"), N_("answered"), N_("closed"), N_("unresolved"),
+    N_("raised"), N_("assigned"), N_("reopened"),
+)  # fmt: skip
 #: still waiting for someone (the dashboard's "open queries")
 UNRESOLVED = ("open", "answered")
 TEXT_LENGTH = 2000
@@ -48,7 +54,7 @@ def _service() -> Any:
 def _required_text(value: Any, what: str) -> str:
     out = _text("text", value)
     if not out:
-        raise FieldError({"text": f"required: {what}"})
+        raise FieldError({"text": _("required: {what}").format(what=_(what))})
     return out
 
 
@@ -93,7 +99,11 @@ def _check_assignee(session: Session, site: str, username: str | None) -> str | 
     name = (username or "").strip().lower() or None
     if name is not None and name not in assignable(session, site):
         raise FieldError(
-            {"assigned_to": f"{name} may not answer queries at site {site} (or is not a user)"}
+            {
+                "assigned_to": _(
+                    "{user} may not answer queries at site {site} (or is not a user)"
+                ).format(user=name, site=site)
+            }
         )
     return name
 
@@ -112,13 +122,15 @@ def raise_query(
     row = service.get(session, table, record_pk, actor)
     site = service.site_of(table, row)
     if not actor.can_at(site, "queries.raise"):
-        raise Forbidden(f"{actor.username} may not raise data queries")
+        raise Forbidden(_("{user} may not raise data queries").format(user=actor.username))
     fields = set(service.FIELDS[table]) | {"record"}
     errors = {}
     if field not in fields:
-        errors["field"] = f"{field!r} is not a field of {table}"
+        errors["field"] = _("{field} is not a field of {table}").format(
+            field=repr(field), table=table
+        )
     try:
-        body = _required_text(text, "the question to be answered")
+        body = _required_text(text, N_("the question to be answered"))
     except FieldError as exc:
         errors.update(exc.errors)
     try:
@@ -148,7 +160,7 @@ def raise_query(
 def get(session: Session, actor: Any, query_id: int) -> DataQuery:
     q = session.get(DataQuery, query_id)
     if q is None or not actor.sees(q.site) or _patient_deleted(session, q.patient_pk):
-        raise NotFound(f"no data query {query_id}")
+        raise NotFound(_("no data query {id}").format(id=query_id))
     return q
 
 
@@ -160,10 +172,16 @@ def answer(session: Session, actor: Any, query_id: int, text: Any) -> DataQuery:
     """Answer an open query (users who may change records at its site)."""
     q = get(session, actor, query_id)
     if not actor.can_at(q.site, "records.write"):
-        raise Forbidden("only users who may change this site's records answer its queries")
+        raise Forbidden(_("only users who may change this site's records answer its queries"))
     if q.status != "open":
-        raise FieldError({"status": f"the query is {q.status}: only an open query is answered"})
-    body = _required_text(text, "the answer (what was checked, what was corrected)")
+        raise FieldError(
+            {
+                "status": _("the query is {status}: only an open query is answered").format(
+                    status=_(q.status)
+                )
+            }
+        )
+    body = _required_text(text, N_("the answer (what was checked, what was corrected)"))
     q.status = "answered"
     _say(session, actor, q, "answered", body)
     return q
@@ -177,9 +195,11 @@ def close(session: Session, actor: Any, query_id: int, text: Any = None) -> Data
     """Close a query (the user who raised it, or an administrator)."""
     q = get(session, actor, query_id)
     if not _may_close(actor, q):
-        raise Forbidden(f"only {q.raised_by}, who raised it, or an administrator closes it")
+        raise Forbidden(
+            _("only {user}, who raised it, or an administrator closes it").format(user=q.raised_by)
+        )
     if q.status == "closed":
-        raise FieldError({"status": "the query is already closed"})
+        raise FieldError({"status": _("the query is already closed")})
     q.status = "closed"
     _say(session, actor, q, "closed", _text("text", text))
     return q
@@ -189,10 +209,12 @@ def reopen(session: Session, actor: Any, query_id: int, text: Any) -> DataQuery:
     """Reopen an answered or closed query, saying what is still unresolved."""
     q = get(session, actor, query_id)
     if not _may_close(actor, q):
-        raise Forbidden(f"only {q.raised_by}, who raised it, or an administrator reopens it")
+        raise Forbidden(
+            _("only {user}, who raised it, or an administrator reopens it").format(user=q.raised_by)
+        )
     if q.status == "open":
-        raise FieldError({"status": "the query is already open"})
-    body = _required_text(text, "what is still unresolved")
+        raise FieldError({"status": _("the query is already open")})
+    body = _required_text(text, N_("what is still unresolved"))
     q.status = "open"
     _say(session, actor, q, "reopened", body)
     return q
@@ -202,7 +224,7 @@ def assign(session: Session, actor: Any, query_id: int, username: str | None) ->
     """Assign a query to a user who may answer it (or to nobody)."""
     q = get(session, actor, query_id)
     if not (actor.can_at(q.site, "records.write") or _may_close(actor, q)):
-        raise Forbidden("only users who may change this site's records assign its queries")
+        raise Forbidden(_("only users who may change this site's records assign its queries"))
     q.assigned_to = _check_assignee(session, q.site, username)
     _say(session, actor, q, "assigned", q.assigned_to or "(nobody)")
     return q

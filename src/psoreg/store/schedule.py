@@ -28,9 +28,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from psoreg.catalogue import dose_deviations, expected_doses, get_drug
 from psoreg.errors import InvalidValue
+from psoreg.i18n import N_, ngettext
 from psoreg.store.models import CourseRow, PatientRow
 
 VISIT_INTERVAL_WEEKS = 12
+#: the statuses as shown (``{{ status|tr }}``)
+STATUS_LABELS = (N_("overdue"), N_("due"), N_("scheduled"))
 GRACE_DAYS = 14
 DUE_SOON_DAYS = 14
 TOLERANCE_WEEKS = 2.0
@@ -86,7 +89,11 @@ class CourseSchedule:
             return None
         weeks = ", ".join(f"{w:g}" for w in self.missed_weeks)
         n = len(self.missed_weeks)
-        return f"{n} label dose{'s' * (n > 1)} not recorded (week{'s' * (n > 1)} {weeks})"
+        return ngettext(
+            "{n} label dose not recorded (week {weeks})",
+            "{n} label doses not recorded (weeks {weeks})",
+            n,
+        ).format(n=n, weeks=weeks)
 
 
 def course_schedule(c: CourseRow, today: dt.date | None = None) -> CourseSchedule:

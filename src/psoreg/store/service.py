@@ -28,6 +28,7 @@ from sqlalchemy import String, Text, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from psoreg.i18n import N_, _
 from psoreg.store import audit
 from psoreg.store import parse as p
 from psoreg.store import validate as v
@@ -133,8 +134,17 @@ def require_write(actor: Actor, site: str | None = None) -> None:
     """Refuse unless the actor may change records (at ``site``, when given)."""
     allowed = actor.can_write if site is None else actor.can_at(site, "records.write")
     if not allowed:
-        where = f" at site {site}" if site is not None and actor.sees(site) else ""
-        raise Forbidden(f"{actor.username} ({actor.role}) may not change records{where}")
+        if site is not None and actor.sees(site):
+            raise Forbidden(
+                _("{user} ({role}) may not change records at site {site}").format(
+                    user=actor.username, role=_(actor.role), site=site
+                )
+            )
+        raise Forbidden(
+            _("{user} ({role}) may not change records").format(
+                user=actor.username, role=_(actor.role)
+            )
+        )
 
 
 #: the longest patient id (a course id adds "-C" and a number to it)
@@ -509,12 +519,12 @@ def _site(session: Session, actor: Actor, values: dict[str, Any], old: str | Non
             if len(writable) == 1:
                 values["site"] = code = next(iter(writable))
             else:
-                raise FieldError({"site": "required: choose the patient's site"})
+                raise FieldError({"site": _("required: choose the patient's site")})
         site = session.get(Site, code)
     if site is None or not actor.sees(code):
-        raise FieldError({"site": f"{code} is not a site of this registry"})
+        raise FieldError({"site": _("{code} is not a site of this registry").format(code=code)})
     if code != old and not site.active:
-        raise FieldError({"site": f"{code} is closed to new patients"})
+        raise FieldError({"site": _("{code} is closed to new patients").format(code=code)})
     require_write(actor, code)
 
 
@@ -571,8 +581,10 @@ def _unique(session: Session, table: str, values: dict[str, Any], pk: int | None
         .execution_options(include_deleted=True)
     ).first()
     if found is not None and found[0] != pk:
-        deleted = " (a deleted record: an administrator can restore it)" if found[1] else ""
-        raise FieldError({key: f"{values[key]} is already used by another record{deleted}"})
+        used = _("{value} is already used by another record").format(value=values[key])
+        if found[1]:
+            used += " (" + _("a deleted record: an administrator can restore it") + ")"
+        raise FieldError({key: used})
 
 
 def update(
@@ -604,7 +616,7 @@ def update(
     changes = _changes(old, {k: merged[k] for k in COLUMNS[table] if k in merged})
     if not changes:
         return row
-    for k, (_, new) in changes.items():
+    for k, (_old, new) in changes.items():
         setattr(row, k, new)
     session.flush()
     audit.record(
@@ -632,7 +644,7 @@ def record_consent(
     """Record, renew or withdraw a patient's consent (audited as ``consent``)."""
     unknown = sorted(set(data) - set(CONSENT_FIELDS))
     if unknown:
-        raise FieldError({k: "not a consent field" for k in unknown})
+        raise FieldError({k: _("not a consent field") for k in unknown})
     return update(session, actor, "patients", pk, data, version, reason, action="consent")
 
 
@@ -650,10 +662,11 @@ def check_version(table: str, row: Any, version: Any, session: Session | None = 
         raise Conflict(table, row.id, row_values(table, row), row.version, read, changes)
 
 
-def _required_reason(reason: Any, what: str) -> str:
+def _required_reason(reason: Any, message: str) -> str:
+    """The reason given, else a FieldError saying ``message`` (an ``N_()`` text)."""
     why = clean_reason(reason)
     if not why:
-        raise FieldError({"reason": f"required: say why this record is {what}"})
+        raise FieldError({"reason": _(message)})
     return why
 
 
@@ -673,7 +686,7 @@ def delete(
     row = get(session, table, pk, actor)
     require_write(actor, site_of(table, row))
     check_version(table, row, version, session)
-    why = _required_reason(reason, "deleted")
+    why = _required_reason(reason, N_("required: say why this record is deleted"))
     from psoreg.store.models import utcnow
 
     row.deleted_at = utcnow()
@@ -701,14 +714,26 @@ def restore(session: Session, actor: Actor, table: str, pk: int, reason: str | N
     """Restore a deleted record (administrators): it must still be valid under its parent,
     which must not be deleted itself (restore the patient or course first)."""
     if not actor.can("records.restore"):
-        raise Forbidden("only administrators may restore deleted records")
+        raise Forbidden(_("only administrators may restore deleted records"))
     row = get(session, table, pk, include_deleted=True)
     if row.deleted_at is None:
-        raise FieldError({"record": f"{_NAMES.get(table, 'patient')} {pk} is not deleted"})
+        raise FieldError(
+            {
+                "record": _("{what} {pk} is not deleted").format(
+                    what=_(_NAMES.get(table, "patient")), pk=pk
+                )
+            }
+        )
     hidden_by = _ancestors_deleted(session, table, row)
     if hidden_by:
-        raise FieldError({"record": f"its {hidden_by} is deleted: restore the {hidden_by} first"})
-    why = _required_reason(reason, "restored")
+        raise FieldError(
+            {
+                "record": _("its {what} is deleted: restore the {what} first").format(
+                    what=_(hidden_by)
+                )
+            }
+        )
+    why = _required_reason(reason, N_("required: say why this record is restored"))
     values = row_values(table, row)
     parent = _parent(table, row)
     _validate(table, dict(values), parent)
@@ -740,11 +765,11 @@ def purge(
     removal took it. The audit entries are gathered first, then the rows are deleted, then the
     entries are written: the audit chain's lock is the last one a transaction takes."""
     if not actor.can("records.restore"):
-        raise Forbidden("only administrators may remove records for good")
+        raise Forbidden(_("only administrators may remove records for good"))
     row = get(session, table, pk, include_deleted=True)
     if row.deleted_at is None:
-        raise FieldError({"record": "delete the record first (a reason is kept), then purge it"})
-    why = _required_reason(reason, "removed for good")
+        raise FieldError({"record": _("delete the record first (a reason is kept), then purge it")})
+    why = _required_reason(reason, N_("required: say why this record is removed for good"))
     entries = list(_deletions(session, table, row, why))
     session.delete(row)
     session.flush()

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from psoreg.i18n import _
 from psoreg.store import audit
 from psoreg.store import parse as p
 from psoreg.store.errors import FieldError, Forbidden, NotFound
@@ -31,7 +32,7 @@ _name = p.limited_text(200)
 
 def _require_admin(actor: Any) -> None:
     if actor is not None and not actor.is_admin:
-        raise Forbidden("only administrators manage sites and memberships")
+        raise Forbidden(_("only administrators manage sites and memberships"))
 
 
 def _audit(
@@ -52,7 +53,7 @@ def all_sites(s: Session, *, active_only: bool = False) -> list[Site]:
 def get_site(s: Session, code: str) -> Site:
     site = s.get(Site, (code or "").strip().upper())
     if site is None:
-        raise NotFound(f"no site {code!r}")
+        raise NotFound(_("no site {code}").format(code=repr(code)))
     return site
 
 
@@ -70,11 +71,11 @@ def add_site(s: Session, code: Any, name: Any, by: str, address: str | None = No
     except FieldError as exc:
         errors.update(exc.errors)
     if not c:
-        errors.setdefault("code", "required")
+        errors.setdefault("code", _("required"))
     elif s.get(Site, c) is not None:
-        errors["code"] = f"{c} already exists"
+        errors["code"] = _("{code} already exists").format(code=c)
     if not n:
-        errors.setdefault("name", "required")
+        errors.setdefault("name", _("required"))
     if errors:
         raise FieldError(errors)
     site = Site(code=c, name=n, active=True)
@@ -99,7 +100,7 @@ def update_site(
     if name is not None:
         new = _name("name", name)
         if not new:
-            raise FieldError({"name": "required"})
+            raise FieldError({"name": _("required")})
         if new != site.name:
             changes["name"] = (site.name, new)
             site.name = new
@@ -124,12 +125,18 @@ def parse_memberships(items: list[str], default_role: str) -> list[Membership]:
 
     out: dict[str, Membership] = {}
     for item in items:
-        code, _, role = item.partition(":")
+        code, _sep, role = item.partition(":")
         role = (role or default_role).strip().lower()
         if role == "admin":
             role = "clinician"
         if role not in SITE_ROLES:
-            raise FieldError({"sites": f"{item}: the role at a site is one of {SITE_ROLES}"})
+            raise FieldError(
+                {
+                    "sites": _("{item}: the role at a site is one of {roles}").format(
+                        item=item, roles=", ".join(SITE_ROLES)
+                    )
+                }
+            )
         out[code.strip().upper()] = Membership(code.strip().upper(), role)
     return list(out.values())
 
@@ -151,9 +158,11 @@ def set_memberships(
     errors = {}
     for m in memberships:
         if s.get(Site, m.site) is None:
-            errors["sites"] = f"no site {m.site!r}"
+            errors["sites"] = _("no site {code}").format(code=repr(m.site))
         elif m.role not in SITE_ROLES:
-            errors["sites"] = f"{m.site}: the role at a site is one of {', '.join(SITE_ROLES)}"
+            errors["sites"] = _("{item}: the role at a site is one of {roles}").format(
+                item=m.site, roles=", ".join(SITE_ROLES)
+            )
     if errors:
         raise FieldError(errors)
     before = {m.site: m.role for m in user.sites}

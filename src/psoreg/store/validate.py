@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from psoreg.cases.naranjo import NARANJO_ITEMS, NaranjoAssessment
 from psoreg.cases.who_umc import WHO_UMC_QUESTIONS, WhoUmcAssessment
 from psoreg.errors import InvalidValue
+from psoreg.i18n import _
 from psoreg.model import (
     Assessment,
     Course,
@@ -76,7 +77,13 @@ def build(model: type[BaseModel], values: dict[str, Any], rename: dict | None = 
     except ValidationError as exc:
         raise model_errors(exc, rename) from None
     except InvalidValue as exc:
-        raise FieldError({exc.field: f"got {exc.value!r}; expected {exc.allowed}"}) from None
+        raise FieldError(
+            {
+                exc.field: _("got {value}; expected {allowed}").format(
+                    value=repr(exc.value), allowed=exc.allowed
+                )
+            }
+        ) from None
 
 
 def weeks_between(start: dt.date, when: dt.date) -> float:
@@ -86,16 +93,26 @@ def weeks_between(start: dt.date, when: dt.date) -> float:
 
 def _not_future(field: str, d: dt.date | None, errors: dict[str, str]) -> None:
     if d is not None and d > dt.date.today():
-        errors.setdefault(field, f"{d} is in the future")
+        errors.setdefault(field, _("{date} is in the future").format(date=d))
 
 
 def _after_birth(field: str, d: dt.date | None, patient: PatientRow, errors: dict) -> None:
     if d is None:
         return
     if patient.birth_date is not None and d < patient.birth_date:
-        errors.setdefault(field, f"{d} is before the patient's birth ({patient.birth_date})")
+        errors.setdefault(
+            field,
+            _("{date} is before the patient's birth ({birth})").format(
+                date=d, birth=patient.birth_date
+            ),
+        )
     elif patient.birth_year is not None and d.year < patient.birth_year:
-        errors.setdefault(field, f"{d} is before the patient's birth year {patient.birth_year}")
+        errors.setdefault(
+            field,
+            _("{date} is before the patient's birth year {year}").format(
+                date=d, year=patient.birth_year
+            ),
+        )
 
 
 def _raise(errors: dict[str, str]) -> None:
@@ -110,7 +127,10 @@ def _enum(field: str, value: Any, enum: type, errors: dict[str, str]) -> None:
         enum(value)
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        errors.setdefault(field, f"got {value!r}; expected one of: {allowed}")
+        errors.setdefault(
+            field,
+            _("got {value}; expected one of: {allowed}").format(value=repr(value), allowed=allowed),
+        )
 
 
 def _morphology(field: str, value: str | None, errors: dict[str, str]) -> None:
@@ -122,7 +142,12 @@ def _morphology(field: str, value: str | None, errors: dict[str, str]) -> None:
                 build(Event, {"course_id": "x", "kind": "adverse", "week": 0, "morphology": part})
             except FieldError:
                 allowed = ", ".join(m.value for m in Morphology)
-                errors.setdefault(field, f"unknown morphology {part.strip()!r}; one of: {allowed}")
+                errors.setdefault(
+                    field,
+                    _("unknown morphology {value}; one of: {allowed}").format(
+                        value=repr(part.strip()), allowed=allowed
+                    ),
+                )
 
 
 #: what a patient's consent covers: the code stored, and how forms and exports show it
@@ -142,17 +167,24 @@ def _check_consent(v: dict[str, Any], errors: dict[str, str]) -> None:
         match = next((k for k, label in CONSENT_SCOPES.items() if key in (k, label.lower())), None)
         if match is None:
             errors.setdefault(
-                "consent_scope", f"got {scope!r}; expected one of: {', '.join(CONSENT_SCOPES)}"
+                "consent_scope",
+                _("got {value}; expected one of: {allowed}").format(
+                    value=repr(scope), allowed=", ".join(CONSENT_SCOPES)
+                ),
             )
         else:
             v["consent_scope"] = match
     if given and withdrawn and withdrawn < given:
         errors.setdefault(
-            "consent_withdrawn_date", f"{withdrawn} is before consent was given ({given})"
+            "consent_withdrawn_date",
+            _("{date} is before consent was given ({given})").format(date=withdrawn, given=given),
         )
     born = v.get("birth_date")
     if given and born and given < born:
-        errors.setdefault("consent_date", f"{given} is before the patient's birth ({born})")
+        errors.setdefault(
+            "consent_date",
+            _("{date} is before the patient's birth ({birth})").format(date=given, birth=born),
+        )
 
 
 def _collect(errors: dict[str, str], fn: Any, *args: Any, **kw: Any) -> Any:
@@ -168,15 +200,17 @@ def _collect(errors: dict[str, str], fn: Any, *args: Any, **kw: Any) -> Any:
 def check_patient(v: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if not v.get("patient_id"):
-        errors["patient_id"] = "required"
+        errors["patient_id"] = _("required")
     _not_future("birth_date", v.get("birth_date"), errors)
     if v.get("birth_date") is not None:
         year = v.get("birth_year")
         if year is not None and year != v["birth_date"].year:
-            errors.setdefault("birth_year", f"{year} differs from the date of birth")
+            errors.setdefault(
+                "birth_year", _("{year} differs from the date of birth").format(year=year)
+            )
         v["birth_year"] = v["birth_date"].year
     elif v.get("birth_year") is not None and v["birth_year"] > dt.date.today().year:
-        errors.setdefault("birth_year", f"{v['birth_year']} is in the future")
+        errors.setdefault("birth_year", _("{date} is in the future").format(date=v["birth_year"]))
     _check_consent(v, errors)
     p = _collect(
         errors,
@@ -207,20 +241,22 @@ def check_patient(v: dict[str, Any]) -> dict[str, Any]:
 def check_course(v: dict[str, Any], patient: PatientRow) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if v.get("start_date") is None:
-        errors["start_date"] = "required"
+        errors["start_date"] = _("required")
     if not v.get("drug"):
-        errors["drug"] = "required"
+        errors["drug"] = _("required")
     for f in ("start_date", "stop_date", "followup_date"):
         _after_birth(f, v.get(f), patient, errors)
         _not_future(f, v.get(f), errors)
     _enum("stop_reason", v.get("stop_reason"), StopReason, errors)
     if v.get("stop_date") is not None and not v.get("stop_reason"):
-        errors.setdefault("stop_reason", "give the reason the course stopped")
+        errors.setdefault("stop_reason", _("give the reason the course stopped"))
     if v.get("stop_reason") and v.get("stop_date") is None:
-        errors.setdefault("stop_date", "give the date the course stopped (or clear the reason)")
+        errors.setdefault("stop_date", _("give the date the course stopped (or clear the reason)"))
     fu, start = v.get("followup_date"), v.get("start_date")
     if fu is not None and start is not None and fu < start:
-        errors.setdefault("followup_date", f"{fu} is before start_date {start}")
+        errors.setdefault(
+            "followup_date", _("{date} is before start_date {start}").format(date=fu, start=start)
+        )
     given = {
         "course_id": v.get("course_id") or "?",
         "patient_id": patient.patient_id,
@@ -247,14 +283,24 @@ def _in_course(field: str, d: dt.date | None, course: CourseRow, errors: dict) -
 def check_dose(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if v.get("date") is None:
-        errors["date"] = "required"
+        errors["date"] = _("required")
     if v.get("dose_mg") is None:
-        errors["dose_mg"] = "required"
+        errors["dose_mg"] = _("required")
     _in_course("date", v.get("date"), course, errors)
     if v.get("date") and v["date"] < course.start_date:
-        errors.setdefault("date", f"{v['date']} is before the course start {course.start_date}")
+        errors.setdefault(
+            "date",
+            _("{date} is before the course start {start}").format(
+                date=v["date"], start=course.start_date
+            ),
+        )
     if v.get("date") and course.stop_date and v["date"] > course.stop_date:
-        errors.setdefault("date", f"{v['date']} is after the course stopped ({course.stop_date})")
+        errors.setdefault(
+            "date",
+            _("{date} is after the course stopped ({stop})").format(
+                date=v["date"], stop=course.stop_date
+            ),
+        )
     if v.get("dose_mg") is not None:
         _collect(
             errors,
@@ -273,7 +319,13 @@ def _pasi_component(field: str, value: Any) -> float:
             return check_number(field, value, 0, 100)
         return float(check_int(field, value, 0, 4))
     except InvalidValue as exc:
-        raise FieldError({field: f"got {_plain_number(value)}; expected {exc.allowed}"}) from None
+        raise FieldError(
+            {
+                field: _("got {value}; expected {allowed}").format(
+                    value=_plain_number(value), allowed=exc.allowed
+                )
+            }
+        ) from None
 
 
 def _plain_number(value: Any) -> str:
@@ -290,7 +342,7 @@ def pasi_total(components: dict[str, Any]) -> float:
     for k in PASI_FIELDS:
         val = components.get(k)
         if val is None:
-            errors[k] = "required when the PASI grid is used"
+            errors[k] = _("required when the PASI grid is used")
             continue
         flat[k] = _collect(errors, _pasi_component, k, val)
     _raise(errors)
@@ -308,18 +360,20 @@ def dlqi_total(answers: list[Any]) -> int:
         try:
             dlqi([a if j == i else None for j in range(1, 11)])
         except InvalidValue as exc:
-            errors[f"dlqi_{i}"] = f"got {exc.value!r}; expected {exc.allowed}"
+            errors[f"dlqi_{i}"] = _("got {value}; expected {allowed}").format(
+                value=repr(exc.value), allowed=exc.allowed
+            )
     _raise(errors)
     result = dlqi(answers)
     if result.total is None:
-        raise FieldError({"dlqi": result.reason or "not scored"})
+        raise FieldError({"dlqi": result.reason or _("not scored")})
     return result.total
 
 
 def check_visit(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if v.get("date") is None:
-        errors["date"] = "required"
+        errors["date"] = _("required")
     _in_course("date", v.get("date"), course, errors)
     comps = v.get("pasi_components")
     if comps:
@@ -327,7 +381,10 @@ def check_visit(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
         if total is not None:
             if v.get("pasi") is not None and abs(v["pasi"] - total) > 0.05:
                 errors.setdefault(
-                    "pasi", f"total {v['pasi']:g} differs from the grid's {total:.1f}"
+                    "pasi",
+                    _("total {total} differs from the grid's {grid}").format(
+                        total=f"{v['pasi']:g}", grid=f"{total:.1f}"
+                    ),
                 )
             v["pasi"] = round(total, 1)
     answers = v.get("dlqi_answers")
@@ -337,7 +394,7 @@ def check_visit(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
             v["dlqi"] = score
     measured = ("pasi", "pasi_components", "bsa", "dlqi", "dlqi_answers", "pga")
     if not errors and all(v.get(k) in (None, {}, []) for k in measured):
-        errors["record"] = (
+        errors["record"] = _(
             "a visit needs at least one measurement: the PASI (grid or total), BSA, sPGA or DLQI"
         )
     week = weeks_between(course.start_date, v["date"]) if v.get("date") else None
@@ -366,13 +423,18 @@ def check_visit(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
 def check_event(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if v.get("date") is None:
-        errors["date"] = "required"
+        errors["date"] = _("required")
     if not v.get("kind"):
-        errors["kind"] = "required (adverse or paradoxical)"
+        errors["kind"] = _("required (adverse or paradoxical)")
     _enum("kind", v.get("kind"), EventKind, errors)
     _in_course("date", v.get("date"), course, errors)
     if v.get("date") and v["date"] < course.start_date:
-        errors.setdefault("date", f"{v['date']} is before the course start {course.start_date}")
+        errors.setdefault(
+            "date",
+            _("{date} is before the course start {start}").format(
+                date=v["date"], start=course.start_date
+            ),
+        )
     _morphology("morphology", v.get("morphology"), errors)
     when = v.get("date") or course.start_date
     e = _collect(
@@ -408,7 +470,11 @@ def causality(column: str, model: type[BaseModel], answers: dict[str, Any]) -> d
         checked = model(**answers)
     except InvalidValue as exc:  # field "naranjo.after_drug" -> "naranjo_after_drug"
         raise FieldError(
-            {exc.field.replace(".", "_"): f"got {exc.value!r}; expected {exc.allowed}"}
+            {
+                exc.field.replace(".", "_"): _("got {value}; expected {allowed}").format(
+                    value=repr(exc.value), allowed=exc.allowed
+                )
+            }
         ) from None
     except ValidationError as exc:
         raise model_errors(exc, {k: f"{column}_{k}" for k in answers}) from None
@@ -418,12 +484,17 @@ def causality(column: str, model: type[BaseModel], answers: dict[str, Any]) -> d
 def check_relapse(v: dict[str, Any], course: CourseRow) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if v.get("date") is None:
-        errors["date"] = "required"
+        errors["date"] = _("required")
     if course.stop_date is None:
-        errors["course"] = "the course has not stopped: stop it before recording a relapse"
+        errors["course"] = _("the course has not stopped: stop it before recording a relapse")
     _in_course("date", v.get("date"), course, errors)
     if v.get("date") and course.stop_date and v["date"] < course.stop_date:
-        errors.setdefault("date", f"{v['date']} is before the course stopped ({course.stop_date})")
+        errors.setdefault(
+            "date",
+            _("{date} is before the course stopped ({stop})").format(
+                date=v["date"], stop=course.stop_date
+            ),
+        )
     _morphology("morphology", v.get("morphology"), errors)
     if errors:
         _raise(errors)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from psoreg.accounts import sessions, users
 from psoreg.accounts.passwords import MIN_LENGTH
+from psoreg.i18n import _
 from psoreg.store import audit
 from psoreg.store.errors import FieldError, Forbidden, NotFound
 from psoreg.store.models import ApiToken, AuthSession, User
@@ -129,7 +130,7 @@ async def change_password(request: Request, actor: ActorDep) -> Response:
             )
     except FieldError as exc:
         return _account(request, 422, errors=exc.errors)
-    msg = "Password changed. Your other sessions and all your API tokens have been ended."
+    msg = _("Password changed. Your other sessions and all your API tokens have been ended.")
     return _account(request, message=msg)
 
 
@@ -242,7 +243,11 @@ async def add_user(request: Request, actor: AdminDep) -> Response:
     except FieldError as exc:
         return _users(request, 422, errors=exc.errors, values=values)
     shown = None if given else (name, password)
-    return _users(request, message=f"Added {name} ({values['role']}).", shown_password=shown)
+    return _users(
+        request,
+        message=_("Added {user} ({role}).").format(user=name, role=values["role"]),
+        shown_password=shown,
+    )
 
 
 def _user_action(request: Request, actor: Actor, username: str, fn: Any, done: str) -> Response:
@@ -264,20 +269,20 @@ async def change_role(request: Request, username: str, actor: AdminDep) -> Respo
         actor,
         username,
         lambda s: users.set_role(s, username, role, actor.username, actor.address),
-        f"{username} is now {role}; their sessions were ended.",
+        _("{user} is now {role}; their sessions were ended.").format(user=username, role=role),
     )
 
 
 @router.post("/admin/users/{username}/deactivate", response_class=HTMLResponse, dependencies=Csrf)
 def deactivate(request: Request, username: str, actor: AdminDep) -> Response:
     if users.normalise(username) == actor.username:
-        return _users(request, 422, errors={"username": "you cannot deactivate yourself"})
+        return _users(request, 422, errors={"username": _("you cannot deactivate yourself")})
     return _user_action(
         request,
         actor,
         username,
         lambda s: users.set_active(s, username, False, actor.username, actor.address),
-        f"{username} deactivated; their sessions and API tokens were revoked.",
+        _("{user} deactivated; their sessions and API tokens were revoked.").format(user=username),
     )
 
 
@@ -288,7 +293,7 @@ def activate(request: Request, username: str, actor: AdminDep) -> Response:
         actor,
         username,
         lambda s: users.set_active(s, username, True, actor.username, actor.address),
-        f"{username} reactivated.",
+        _("{user} reactivated.").format(user=username),
     )
 
 
@@ -299,7 +304,9 @@ def reset(request: Request, username: str, actor: AdminDep) -> Response:
         actor,
         username,
         lambda s: users.reset_password(s, username, actor.username, address=actor.address),
-        f"Password of {username} reset; their sessions and API tokens were revoked.",
+        _("Password of {user} reset; their sessions and API tokens were revoked.").format(
+            user=username
+        ),
     )
 
 

@@ -13,7 +13,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from psoreg import i18n
 from psoreg.accounts import sessions
+from psoreg.i18n import N_, _
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
@@ -39,6 +41,42 @@ def _week(value: Any) -> str:
 
 
 templates.env.filters["week"] = _week
+# translations: {{ _("...") }} and {% trans %} in the templates, in the request's language
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
+)
+
+
+def _globals() -> None:
+    from psoreg.web import forms
+
+    templates.env.globals.update(
+        choice_labels=forms.CHOICE_LABELS,
+        sign_labels=forms.SIGN_LABELS,
+        record_names=forms.TITLES,
+        record_plurals=forms.PLURALS,
+    )
+    # a message held in a variable (a label from Python): translated, never %-formatted
+    templates.env.filters["tr"] = i18n.gettext
+    templates.env.filters["ldate"] = _local_date
+
+
+def _local_date(value: Any) -> str:
+    """A date as the page's language writes it ('8 Jan 2024'); anything else as it is."""
+    import datetime as dt
+
+    from psoreg.i18n.formats import date
+
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date(value) if isinstance(value, dt.date) else ("" if value is None else str(value))
+
+
+_globals()
 
 
 @dataclass(frozen=True)
@@ -85,6 +123,7 @@ def current_actor(request: Request) -> Actor:
             user, row = found
             username, role, user_id, session_id = user.username, user.role, user.id, row.id
             member_of = actor_sites(s, user)
+            language = user.language
     if must_write:
         with store.session() as s:
             found = sessions.current(s, sid, settings)
@@ -95,6 +134,7 @@ def current_actor(request: Request) -> Actor:
     request.state.actor = actor
     request.state.session_id = session_id
     request.state.user_id = user_id
+    request.state.language = language
     return actor
 
 
@@ -106,17 +146,24 @@ def optional_actor(request: Request) -> Actor | None:
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    from psoreg.web.language import page_language
+
     if "actor" not in ctx:
         ctx["actor"] = optional_actor(request) if request.session.get("sid") else None
-    return templates.TemplateResponse(
-        request, name, {"csrf": csrf_token(request), **ctx}, status_code=status_code
-    )
+    lang = page_language(request)
+    with i18n.use_language(lang):
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"csrf": csrf_token(request), "lang": lang, "languages": i18n.LANGUAGES, **ctx},
+            status_code=status_code,
+        )
 
 
 def create_app(store: Store, secret: str, settings: WebSettings | None = None) -> FastAPI:
     """The registry application on ``store``; ``secret`` signs the session cookie and keys the
     analysts' pseudonyms and date shifts (keep it with the data)."""
-    from psoreg.web import admin, api, clinic, docs, fhir, imports, pages, signals
+    from psoreg.web import admin, api, clinic, docs, fhir, imports, language, pages, signals
 
     settings = settings or WebSettings()
     from psoreg.store.audit import chain_key
@@ -136,6 +183,7 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.state.secret = secret
     app.state.settings = settings
     # the last added is the outermost: proxy headers, then security headers, then the cookie
+    app.add_middleware(language.LanguageMiddleware)  # inside the cookie: reads its session
     app.add_middleware(SessionCookie, secret=secret, https=settings.https)
     app.add_middleware(SecurityHeaders, https=settings.https)
     if settings.forwarded_allow_ips:
@@ -152,6 +200,7 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     app.include_router(api.router)
     app.include_router(fhir.router)
     app.include_router(signals.router)
+    app.include_router(language.router)
 
     @app.exception_handler(NotLoggedIn)
     async def _login(request: Request, _exc: NotLoggedIn) -> Any:
@@ -163,17 +212,17 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     async def _forbidden(request: Request, exc: Forbidden) -> Any:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=403)
-        return render(request, "error.html", 403, title="Not allowed", message=str(exc))
+        return render(request, "error.html", 403, title=N_("Not allowed"), message=str(exc))
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Any:
-        return render(request, "error.html", 403, title="Form refused", message=str(exc))
+        return render(request, "error.html", 403, title=N_("Form refused"), message=str(exc))
 
     @app.exception_handler(NotFound)
     async def _missing(request: Request, exc: NotFound) -> Any:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
-        return render(request, "error.html", 404, title="Not found", message=str(exc))
+        return render(request, "error.html", 404, title=N_("Not found"), message=str(exc))
 
     def _refused(request: Request, status: int, title: str, message: str) -> Any:
         headers = {"Retry-After": "2"} if status == 503 else None
@@ -187,17 +236,17 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _exc: StaleDataError) -> Any:
         return _refused(
-            request, 409, "Changed meanwhile",
-            "Someone else changed or deleted this record at the same moment. Nothing of yours "
-            "was saved: reload the page and try again.",
+            request, 409, N_("Changed meanwhile"),
+            _("Someone else changed or deleted this record at the same moment. Nothing of "
+              "yours was saved: reload the page and try again."),
         )  # fmt: skip
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, _exc: IntegrityError) -> Any:
         return _refused(
-            request, 409, "Conflicting change",
-            "This change conflicts with one saved at the same moment (for example the same id "
-            "chosen twice). Nothing was saved: reload the page and try again.",
+            request, 409, N_("Conflicting change"),
+            _("This change conflicts with one saved at the same moment (for example the same "
+              "id chosen twice). Nothing was saved: reload the page and try again."),
         )  # fmt: skip
 
     @app.exception_handler(DBAPIError)
@@ -205,8 +254,9 @@ def create_app(store: Store, secret: str, settings: WebSettings | None = None) -
         if not is_retryable(exc):
             raise exc
         return _refused(
-            request, 503, "Busy",
-            "The registry is busy saving other changes. Nothing was saved: try again in a moment.",
+            request, 503, N_("Busy"),
+            _("The registry is busy saving other changes. Nothing was saved: try again in a "
+              "moment."),
         )  # fmt: skip
 
     @app.get("/healthz", include_in_schema=False)

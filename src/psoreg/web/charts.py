@@ -7,6 +7,10 @@ import datetime as dt
 from html import escape
 from typing import Any
 
+from psoreg.i18n import _
+from psoreg.i18n.formats import month
+from psoreg.model.vocab import label as vocab_label
+
 W, H = 860, 300
 LEFT, RIGHT, TOP = 50, 20, 20
 CHART_H = 190  # PASI area height; the course bars and markers sit below it
@@ -39,7 +43,7 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
         dates += [v["date"] for v in c["visits"]] + [r["date"] for r in c["relapses"]]
     dates = [d for d in dates if d is not None]
     if not dates:
-        return '<p class="muted">No courses yet.</p>'
+        return '<p class="muted">' + escape(_("No courses yet.")) + "</p>"
     lo, hi = min(dates), max(dates + [min(dt.date.today(), max(dates) + dt.timedelta(days=28))])
     span = max((hi - lo).days, 1)
     pasis = [v["pasi"] for c in courses for v in c["visits"] if v["pasi"] is not None]
@@ -51,9 +55,14 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
     def y(p: float) -> float:
         return TOP + CHART_H * (1 - p / ymax)
 
+    aria = _("Timeline: courses, PASI, doses, events and relapses")
+    words = {
+        "ongoing": escape(_("ongoing")), "dose": escape(_("dose")),
+        "relapse": escape(_("relapse")), "stopped": escape(_("stopped")),
+    }  # fmt: skip
     out = [
         f'<svg class="timeline" viewBox="0 0 {W} {H}" width="100%" role="img" '
-        'aria-label="Timeline: courses, PASI, doses, events and relapses" '
+        f'aria-label="{escape(aria)}" '
         'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + CHART_H}" stroke="#999"/>',
         f'<line x1="{LEFT}" y1="{TOP + CHART_H}" x2="{W - RIGHT}" y2="{TOP + CHART_H}" '
@@ -62,9 +71,9 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
     ]
     for tick in range(0, int(ymax) + 1, max(1, int(ymax // 5) or 1)):
         out.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>')
-    for d in month_ticks(lo, hi):
-        label = d.strftime("%b %Y") if d.month == 1 or d == month_ticks(lo, hi)[0] else ""
-        label = label or d.strftime("%b")
+    ticks = month_ticks(lo, hi)
+    for d in ticks:
+        label = month(d, year=d.month == 1 or d == ticks[0])
         out.append(
             f'<line x1="{x(d):.1f}" y1="{TOP}" x2="{x(d):.1f}" y2="{TOP + CHART_H}" '
             f'stroke="#eee"/><text class="month" x="{x(d):.1f}" y="{H - 4}" '
@@ -90,13 +99,14 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
         out.append(
             f'<rect class="course-bar" x="{x(start):.1f}" y="{bar_y}" '
             f'width="{max(x(end) - x(start), 2):.1f}" height="10" fill="{col}" opacity="0.8">'
-            f"<title>{label}: {start} – {c['stop_date'] or 'ongoing'}</title></rect>"
+            f"<title>{label}: {start} – {c['stop_date'] or words['ongoing']}</title></rect>"
             f'<text x="{x(start) + 3:.1f}" y="{bar_y + 9}" fill="#fff">{label}</text>'
         )
         for d in c["doses"]:
             out.append(
                 f'<line class="dose" x1="{x(d["date"]):.1f}" x2="{x(d["date"]):.1f}" '
-                f'y1="{bar_y - 3}" y2="{bar_y}" stroke="{col}"><title>dose {d["dose_mg"]:g} mg '
+                f'y1="{bar_y - 3}" y2="{bar_y}" stroke="{col}">'
+                f"<title>{words['dose']} {d['dose_mg']:g} mg "
                 f"{d['date']}</title></line>"
             )
         pts = [(x(v["date"]), y(v["pasi"]), v) for v in c["visits"] if v["pasi"] is not None]
@@ -113,20 +123,21 @@ def timeline_svg(courses: list[dict[str, Any]]) -> str:
             fill = "#c53030" if e["kind"] == "paradoxical" else "#dd6b20"
             out.append(
                 f'<path class="event" d="M{ex:.1f},{TOP + 2} l5,9 h-10 z" fill="{fill}">'
-                f"<title>{escape(e['kind'])} event {e['date']}</title></path>"
+                f"<title>{escape(vocab_label(e['kind']))} {e['date']}</title></path>"
             )
         for r in c["relapses"]:
             rx = x(r["date"])
             out.append(
                 f'<rect class="relapse" x="{rx - 4:.1f}" y="{TOP + 14}" width="8" height="8" '
-                f'fill="#744210"><title>relapse {r["date"]}</title></rect>'
+                f'fill="#744210"><title>{words["relapse"]} {r["date"]}</title></rect>'
             )
         if c["stop_date"]:
             sx = x(c["stop_date"])
             out.append(
                 f'<line x1="{sx:.1f}" x2="{sx:.1f}" y1="{TOP}" y2="{TOP + CHART_H}" '
-                f'stroke="{col}" stroke-dasharray="1 2"><title>stopped {c["stop_date"]}: '
-                f"{escape(c['stop_reason'] or '')}</title></line>"
+                f'stroke="{col}" stroke-dasharray="1 2">'
+                f"<title>{words['stopped']} {c['stop_date']}: "
+                f"{escape(vocab_label(c['stop_reason'] or ''))}</title></line>"
             )
     out.append("</svg>")
     return "".join(out)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from psoreg.i18n import N_, _
 from psoreg.store import queries, schedule, service, sites
 from psoreg.store.errors import Conflict, FieldError, Forbidden
 from psoreg.store.models import User
@@ -59,7 +60,7 @@ def restart_form(request: Request, pk: int, actor: ActorDep) -> Response:
         service.require_write(actor, c.patient.site)
         ctx = {"summary": record_summary("courses", c), "version": c.version}
         ctx["back"] = f"/patients/{c.patient_pk}"
-        ctx["stopped"] = f"{c.stop_date} ({c.stop_reason})"
+        ctx["stopped_date"], ctx["stopped_reason"] = c.stop_date, c.stop_reason
     return render(request, "restart.html", pk=pk, error=None, **ctx)
 
 
@@ -72,12 +73,13 @@ async def restart(request: Request, pk: int, actor: ActorDep) -> Response:
             back = f"/patients/{c.patient_pk}"
             service.restart_course(s, actor, pk, data.get("version"), _reason(data))
     except FieldError as exc:
-        msg = "; ".join(f"{lbl}: {m}" for _, lbl, m in forms.human_errors("courses", exc.errors))
-        return render(request, "error.html", 422, title="Stop not undone", message=msg)
+        msg = "; ".join(f"{lbl}: {m}" for _k, lbl, m in forms.human_errors("courses", exc.errors))
+        return render(request, "error.html", 422, title=N_("Stop not undone"), message=msg)
     except (Conflict, StaleDataError):
         return render(
-            request, "error.html", 409, title="Stop not undone",
-            message="The course was changed by someone else meanwhile: reload it and try again.",
+            request, "error.html", 409, title=N_("Stop not undone"),
+            message=_("The course was changed by someone else meanwhile: reload it and try "
+                      "again."),
         )  # fmt: skip
     return _see_other(back)
 
@@ -97,7 +99,7 @@ def _consent_page(
         table="patients",
         action=f"/consent/{pk}",
         values=values,
-        title="Consent",
+        title=N_("Consent"),
         back=back,
         fields=forms.CONSENT,
         errors={k: m for k, _, m in problems},
@@ -149,6 +151,8 @@ def deleted(request: Request, actor: AdminDep) -> Response:
         r["what"] = forms.TITLES[r["table"]]
         v = r["values"]
         r["summary"] = v.get("patient_id") or v.get("course_id") or f"{v.get('date')}"
+        if r.get("hidden_by") in forms.TITLES:
+            r["hidden_by"] = forms.TITLES[r["hidden_by"]]
     return render(request, "deleted.html", rows=rows, error=None)
 
 
@@ -160,8 +164,8 @@ async def restore(request: Request, table: str, pk: int, actor: AdminDep) -> Res
             row = service.restore(s, actor, table, pk, _reason(data))
             target = f"/patients/{service.patient_pk_of(table, row)}"
     except FieldError as exc:
-        msg = "; ".join(f"{lbl}: {m}" for _, lbl, m in forms.human_errors(table, exc.errors))
-        return render(request, "error.html", 422, title="Not restored", message=msg)
+        msg = "; ".join(f"{lbl}: {m}" for _k, lbl, m in forms.human_errors(table, exc.errors))
+        return render(request, "error.html", 422, title=N_("Not restored"), message=msg)
     return _see_other(target)
 
 
@@ -222,7 +226,7 @@ def _new_query_page(
         row = service.get(s, table, pk, actor)
         site = service.site_of(table, row)
         if not actor.can_at(site, "queries.raise"):
-            raise Forbidden(f"{actor.username} may not raise data queries")
+            raise Forbidden(_("{user} may not raise data queries").format(user=actor.username))
         summary = record_summary(table, row)
         patient_pk = service.patient_pk_of(table, row)
         people = queries.assignable(s, site)
@@ -305,7 +309,7 @@ async def query_action(request: Request, qid: int, action: str, actor: ActorDep)
         "assign": lambda s: queries.assign(s, actor, qid, data.get("assigned_to") or None),
     }
     if action not in steps:
-        raise service.NotFound(f"no query action {action}")
+        raise service.NotFound(_("no query action {action}").format(action=action))
     try:
         with store_of(request).session() as s:
             steps[action](s)
@@ -320,7 +324,8 @@ async def query_action(request: Request, qid: int, action: str, actor: ActorDep)
 
 def _sites_page(request: Request, error: str | None = None, status: int = 200) -> Response:
     with store_of(request).reader() as s:
-        listed = sites.all_sites(s)
+        # plain values: the reader's rollback expires ORM rows before the page is rendered
+        listed = [{"code": x.code, "name": x.name, "active": x.active} for x in sites.all_sites(s)]
         counts = sites.patients_per_site(s)
         people = [
             {
@@ -348,7 +353,8 @@ async def add_site(request: Request, actor: AdminDep) -> Response:
         with store_of(request).session() as s:
             sites.add_site(s, data.get("code"), data.get("name"), actor.username, actor.address)
     except FieldError as exc:
-        return _sites_page(request, "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), 422)
+        msg = "; ".join(f"{forms.label_of('', k)}: {m}" for k, m in exc.errors.items())
+        return _sites_page(request, msg, 422)
     return _see_other("/admin/sites")
 
 
@@ -359,7 +365,7 @@ async def set_members(request: Request, actor: AdminDep) -> Response:
         with store_of(request).session() as s:
             user = s.scalar(select(User).where(User.username == data.get("username", "")))
             if user is None:
-                raise FieldError({"username": "no such user"})
+                raise FieldError({"username": _("no such user")})
             items = [x for x in data.get("sites", "").replace(";", ",").split(",") if x.strip()]
             members = sites.parse_memberships(items, user.role)
             sites.set_memberships(
@@ -367,7 +373,8 @@ async def set_members(request: Request, actor: AdminDep) -> Response:
                 all_sites=data.get("all_sites") == "yes", address=actor.address,
             )  # fmt: skip
     except FieldError as exc:
-        return _sites_page(request, "; ".join(f"{k}: {m}" for k, m in exc.errors.items()), 422)
+        msg = "; ".join(f"{forms.label_of('', k)}: {m}" for k, m in exc.errors.items())
+        return _sites_page(request, msg, 422)
     return _see_other("/admin/sites")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from html import escape
 
 from psoreg.analysis.survival import curve, kaplan_meier
+from psoreg.i18n import _
 
 COLORS = ("#2b6cb0", "#2f855a", "#9c4221", "#6b46c1", "#b83280", "#2c7a7b", "#975a16")
 FONT = 'font-size="12" font-family="sans-serif"'
@@ -35,7 +36,7 @@ def hbars(
     """Horizontal bars: ``(name, value, text shown at the bar's end)``; ``percent`` scales to
     100."""
     if not rows:
-        return '<p class="muted">Nothing to show.</p>'
+        return '<p class="muted">' + escape(_("Nothing to show.")) + "</p>"
     w, left, bar, gap = 480, 130, 20, 8
     h = 10 + len(rows) * (bar + gap)
     top = max([v for _, v, _ in rows] + [1e-9]) if not percent else 100.0
@@ -61,7 +62,8 @@ def response_by_drug(by_drug: dict[str, dict]) -> str:
         k, n = b["success"]
         if n:
             rows.append((drug, 100 * k / n, f"{100 * k / n:.0f} % ({k}/{n})"))
-    return hbars(rows, "PASI75 at the primary week by drug", percent=True, css="chart-response")
+    label = _("PASI75 at the primary week, by drug")
+    return hbars(rows, label, percent=True, css="chart-response")
 
 
 def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcomes
@@ -78,7 +80,7 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
         )
         groups.append((str(drug), curve(km), float(d["weeks_on_treatment"].max()), len(d)))
     if not groups:
-        return '<p class="muted">No course to show.</p>'
+        return '<p class="muted">' + escape(_("No course to show.")) + "</p>"
     months = max(g[2] for g in groups) / WEEKS_PER_MONTH
     step = next(s for s in (1, 2, 3, 6, 12, 24, 60) if months / s <= 8)
     end = max(step, -(-months // step) * step)
@@ -89,6 +91,7 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
     def y(s: float) -> float:
         return top + (h - top - bottom) * (1 - s)
 
+    axis = _("months on the drug")
     body = [
         f'<line x1="{left}" y1="{y(0)}" x2="{w - right}" y2="{y(0)}" stroke="#999"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0)}" stroke="#999"/>',
@@ -108,10 +111,9 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
         )
         m += step
     body.append(
-        f'<text x="{(left + w - right) / 2}" y="{h - 4}" text-anchor="middle">'
-        "months on the drug</text>"
+        f'<text x="{(left + w - right) / 2}" y="{h - 4}" text-anchor="middle">{escape(axis)}</text>'
     )
-    for i, (drug, (ts, ss, _, _), last, n) in enumerate(groups):
+    for i, (drug, (ts, ss, _lo, _hi), last, n) in enumerate(groups):
         col = COLORS[i % len(COLORS)]
         pts, prev = [], 1.0
         for t, s in zip(ts, ss, strict=True):
@@ -125,6 +127,6 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
             f'<rect x="{w - right + 8}" y="{top + 16 * i}" width="10" height="10" fill="{col}"/>'
             f'<text x="{w - right + 22}" y="{top + 9 + 16 * i}">{escape(drug[:14])} ({n})</text>'
         )
-    return _svg(w, h, "Drug survival by drug (Kaplan–Meier)", body).replace(
+    return _svg(w, h, _("Drug survival by drug (Kaplan–Meier)"), body).replace(
         "<svg ", '<svg class="chart-survival" ', 1
     )

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from psoreg.i18n import N_, _
 from psoreg.interop.sheets import ImportResult, import_files
 from psoreg.store import service, sites
 from psoreg.store.errors import NotFound
@@ -24,6 +25,9 @@ from psoreg.store.service import Actor
 from psoreg.web.api import scoped
 from psoreg.web.app import current_actor, render, store_of
 from psoreg.web.security import check_csrf
+
+#: batch statuses as shown (``{{ status|tr }}``)
+STATUS_LABELS = (N_("previewed"), N_("committed"), N_("refused"))
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["import"])
@@ -115,7 +119,7 @@ async def upload(request: Request, actor: ActorDep) -> Response:
 def _batch(s: Any, actor: Actor, batch_id: int) -> ImportBatch:
     b = s.get(ImportBatch, batch_id)
     if b is None or b.username != actor.username or b.status != "previewed":
-        raise NotFound(f"no import {batch_id} waiting for you")
+        raise NotFound(_("no import {id} waiting for you").format(id=batch_id))
     return b
 
 
@@ -149,7 +153,7 @@ def done(request: Request, batch_id: int, actor: ActorDep) -> Response:
             )
         )
         if b is None:
-            raise NotFound(f"no import {batch_id}")
+            raise NotFound(_("no import {id}").format(id=batch_id))
         info = {"filename": b.filename, "status": b.status, "counts": b.counts or {}}
     return render(request, "import_done.html", batch_id=batch_id, info=info)
 
@@ -164,7 +168,7 @@ async def api_import(
     """Upload a workbook (or the tables' CSV files) as multipart ``files``: checked, and with
     ``commit=true`` imported, all or nothing. 200 with the counts; 422 with every problem
     (file, row, column, message) and nothing kept."""
-    files, _ = await _files(request)
+    files, _meta = await _files(request)
     result = import_files(store_of(request), actor, files, commit=commit, site=site or None)
     body = {
         "file": result.filename,

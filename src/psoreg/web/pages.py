@@ -4,6 +4,7 @@ diff), dashboard, exports. Account and administration pages are in :mod:`psoreg.
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from psoreg.accounts import sessions, users
+from psoreg.i18n import N_, _
 from psoreg.store import queries, service, sites
 from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.export import load_patients
@@ -63,14 +65,19 @@ async def login(request: Request) -> Response:
     result = users.login(store, username, password, address=address, channel="html")
     if result.blocked:
         minutes = result.retry_after // 60 + 1
-        msg = f"Too many failed attempts: try again in {minutes} minute{'s' * (minutes > 1)}."
+        msg = (
+            _("Too many failed attempts: try again in {n} minutes.")
+            if minutes > 1
+            else _("Too many failed attempts: try again in 1 minute.")
+        ).format(n=minutes)
         page = render(request, "login.html", 429, error=msg)
         page.headers["Retry-After"] = str(result.retry_after)
         return page
     if not result.ok:
-        return render(request, "login.html", 401, error="Wrong user name or password.")
+        return render(request, "login.html", 401, error=_("Wrong user name or password."))
     with store.session() as s:
         user = s.get(users.User, result.user_id)
+        stored = user.language
         sid = sessions.start(
             s,
             user,
@@ -79,8 +86,11 @@ async def login(request: Request) -> Response:
             settings=request.app.state.settings.sessions,
         )
     # a new cookie: new session id and new CSRF token (no session fixation)
+    chosen = request.session.get("lang")
     request.session.clear()
     request.session["sid"] = sid
+    if stored or chosen:  # the user's stored language, else the one chosen before login
+        request.session["lang"] = stored or chosen
     return _see_other("/patients")
 
 
@@ -636,12 +646,11 @@ async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Resp
             summary = record_summary(table, row)
             service.delete(s, actor, table, pk, version, reason)
     except (Conflict, StaleDataError):
-        message = (
-            f"This {forms.TITLES[table]} was changed by someone else since you opened it, "
-            "so it was not deleted. Reload it, check their change, and delete again if you "
-            "still mean to."
+        message = _(
+            "This record was changed by someone else since you opened it, so it was not "
+            "deleted. Reload it, check their change, and delete again if you still mean to."
         )
-        return render(request, "error.html", 409, title="Not deleted", message=message)
+        return render(request, "error.html", 409, title=N_("Not deleted"), message=message)
     except FieldError as exc:
         return render(
             request,
@@ -673,21 +682,23 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
         try:
             values[f] = float(raw)
         except ValueError:
-            label = forms.label_of("visits", f)
-            return HTMLResponse(
-                f'<span class="error" data-field="{f}">{label}: not a number</span>'
-            )
+            label = escape(_(forms.label_of("visits", f)))
+            wrong = escape(_("not a number"))
+            return HTMLResponse(f'<span class="error" data-field="{f}">{label}: {wrong}</span>')
     if len(missing) == len(PASI_FIELDS):
-        return HTMLResponse('<span class="muted">PASI: fill in the grid</span>')
+        empty = escape(_("PASI: fill in the grid"))
+        return HTMLResponse(f'<span class="muted">{empty}</span>')
     for f in missing:
         values[f] = 0
     try:
         total = pasi_total(values)
     except FieldError as exc:
         field, msg = next(iter(exc.errors.items()))
-        label = forms.label_of("visits", field)
+        label = escape(_(forms.label_of("visits", field)))
         return HTMLResponse(f'<span class="error" data-field="{field}">{label}: {msg}</span>')
-    note = f" ({len(missing)} blank, counted as 0)" if missing else ""
+    note = (
+        " (" + escape(_("{n} blank, counted as 0").format(n=len(missing))) + ")" if missing else ""
+    )
     return HTMLResponse(f'<strong id="pasi-total">PASI {total:.1f}</strong>{note}')
 
 
@@ -719,13 +730,13 @@ def dashboard(request: Request, actor: ActorDep) -> Response:
         "response": dc.response_by_drug(stats["by_drug"]),
         "survival": dc.drug_survival(table) if not table.empty else "",
         "sites": dc.hbars(
-            [(k, v, str(v)) for k, v in sorted(per_site.items())], "Patients by site"
+            [(k, v, str(v)) for k, v in sorted(per_site.items())], _("Patients by site")
         ),
         "queries": dc.hbars(
-            [(k, v, str(v)) for k, v in sorted(open_queries.items())], "Open queries by site"
+            [(k, v, str(v)) for k, v in sorted(open_queries.items())], _("Open queries by site")
         ),
         "overdue": dc.hbars(
-            [(k, v, str(v)) for k, v in sorted(overdue.items())], "Overdue courses by site"
+            [(k, v, str(v)) for k, v in sorted(overdue.items())], _("Overdue courses by site")
         ),
     }
     return render(

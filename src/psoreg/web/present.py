@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from psoreg.i18n import N_, _
+from psoreg.model.vocab import label as vocab_label
 from psoreg.store import deid
 from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import CourseRow, PatientRow
@@ -22,13 +24,14 @@ from psoreg.store.schedule import course_schedule
 from psoreg.store.service import Actor
 from psoreg.store.validate import weeks_between
 
+#: (flag, label); labels are translated where shown ({{ _(label) }})
 OUTCOME_FLAGS = (
-    ("treatment_success", "PASI75 at primary visit"),
-    ("secondary_failure", "Secondary failure"),
-    ("primary_failure", "Primary failure"),
-    ("relapse", "Relapse after stopping"),
-    ("rebound", "Rebound"),
-    ("paradoxical_event", "Paradoxical event"),
+    ("treatment_success", N_("PASI75 at primary visit")),
+    ("secondary_failure", N_("Secondary failure")),
+    ("primary_failure", N_("Primary failure")),
+    ("relapse", N_("Relapse after stopping")),
+    ("rebound", N_("Rebound")),
+    ("paradoxical_event", N_("Paradoxical event")),
 )
 
 
@@ -127,17 +130,22 @@ def _schedule(c: CourseRow, lens: Lens) -> dict[str, Any]:
 def record_summary(table: str, row: Any) -> str:
     """One line naming a record (for the delete and restore pages)."""
     if table == "patients":
-        return f"patient {row.patient_id}"
+        return _("patient {id}").format(id=row.patient_id)
     if table == "courses":
-        return f"course {row.course_id} ({row.drug}, from {row.start_date})"
-    what = {"doses": "dose", "visits": "visit", "events": "event", "relapses": "relapse"}[table]
+        return _("course {id} ({drug}, from {date})").format(
+            id=row.course_id, drug=row.drug, date=row.start_date
+        )
+    what = {"doses": N_("dose"), "visits": N_("visit"), "events": N_("event"),
+            "relapses": N_("relapse")}[table]  # fmt: skip
     detail = {
         "doses": lambda r: f"{r.dose_mg:g} mg",
         "visits": lambda r: f"PASI {r.pasi:g}" if r.pasi is not None else "",
-        "events": lambda r: r.kind,
+        "events": lambda r: vocab_label(r.kind),
         "relapses": lambda r: r.morphology or "",
     }[table](row)
-    return f"{what} of {row.date}" + (f": {detail}" if detail else "")
+    return _("{what} of {date}").format(what=_(what), date=row.date) + (
+        f": {detail}" if detail else ""
+    )
 
 
 def course_view(c: CourseRow, index: int, lens: Lens, outcome: dict[str, Any]) -> dict[str, Any]:

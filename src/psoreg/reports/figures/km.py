@@ -23,6 +23,7 @@ from psoreg.analysis.survival import (
     endpoint_data,
     kaplan_meier,
 )
+from psoreg.i18n import N_, _
 from psoreg.reports.figures.style import SERIES_STYLES, count_label, new_figure
 from psoreg.reports.strings import KM_TITLES
 
@@ -38,10 +39,10 @@ class Endpoint:
 KM_ENDPOINTS: dict[str, Endpoint] = {
     e.key: e
     for e in [
-        Endpoint("pasi75", KM_TITLES["pasi75"], "Weeks from first dose", True),
-        Endpoint("pasi90", KM_TITLES["pasi90"], "Weeks from first dose", True),
-        Endpoint("drug_survival", KM_TITLES["drug_survival"], "Weeks from first dose", False),
-        Endpoint("relapse_free", KM_TITLES["relapse_free"], "Weeks from stop", False),
+        Endpoint("pasi75", KM_TITLES["pasi75"], N_("Weeks from first dose"), True),
+        Endpoint("pasi90", KM_TITLES["pasi90"], N_("Weeks from first dose"), True),
+        Endpoint("drug_survival", KM_TITLES["drug_survival"], N_("Weeks from first dose"), False),
+        Endpoint("relapse_free", KM_TITLES["relapse_free"], N_("Weeks from stop"), False),
     ]
 }
 
@@ -59,7 +60,7 @@ def km_figure(
     """KM curve(s) of ``endpoint``; ``groups`` maps a label to a boolean mask over ``outcomes``."""
     data = endpoint_data(outcomes, endpoint)
     ep = KM_ENDPOINTS[endpoint]
-    groups = groups or {"All courses": pd.Series(True, index=outcomes.index)}
+    groups = groups or {_("All courses"): pd.Series(True, index=outcomes.index)}
     sets = {
         g: data[m.reindex(data.index, fill_value=False).astype(bool)] for g, m in groups.items()
     }
@@ -78,7 +79,9 @@ def km_figure(
             continue
         km = kaplan_meier(d.duration, d.event, ci_method)
         med = km.median(median).text()
-        name = f"{label} (n={n_text}, events={e_text}): median {med} weeks"
+        name = _("{group} (n={n}, events={events}): median {median} weeks").format(
+            group=label, n=n_text, events=e_text, median=med
+        )
         xs = [0.0] + [s.time for s in km.steps]
         sv = [1.0] + [s.surv for s in km.steps]
         lo = [1.0] + [s.lower if s.lower is not None else float("nan") for s in km.steps]
@@ -118,8 +121,8 @@ def km_figure(
                 gid=f"censored:{label}",
             )  # fmt: skip
     ax.set_ylim(-0.02, 1.05)
-    ax.set_ylabel("Proportion reaching" if ep.cumulative else "Proportion without event")
-    ax.set_title(ep.title)
+    ax.set_ylabel(_("Proportion reaching") if ep.cumulative else _("Proportion without event"))
+    ax.set_title(_(ep.title))
     ax.tick_params(labelbottom=True)
     if len(data):
         ax.legend(
@@ -131,11 +134,11 @@ def km_figure(
         )
     else:
         ax.text(
-            0.5, 0.5, "No eligible courses", ha="center", va="center", transform=ax.transAxes,
+            0.5, 0.5, _("No eligible courses"), ha="center", va="center", transform=ax.transAxes,
             gid="empty",
         )  # fmt: skip
     _at_risk(ax, ax_risk, sets, suppress_below)
-    ax_risk.set_xlabel(ep.xlabel)
+    ax_risk.set_xlabel(_(ep.xlabel))
     return fig
 
 
@@ -147,8 +150,8 @@ def _at_risk(ax, ax_risk, sets: dict[str, pd.DataFrame], k: int | None) -> None:
     ax_risk.tick_params(left=False)
     for s in ("left", "top", "right"):
         ax_risk.spines[s].set_visible(False)
-    ax_risk.set_title("Number at risk", fontsize=7, loc="left")
-    for row, (_, d) in enumerate(reversed(list(sets.items()))):
+    ax_risk.set_title(_("Number at risk"), fontsize=7, loc="left")
+    for row, (_label, d) in enumerate(reversed(list(sets.items()))):
         for t in ticks:
             n = int((d.duration >= t).sum())
             ax_risk.text(

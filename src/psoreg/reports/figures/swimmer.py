@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from psoreg.i18n import N_, _
+from psoreg.model.vocab import label as vocab_label
 from psoreg.reports.cells import missing
 from psoreg.reports.figures.style import (
     GREY,
@@ -29,8 +31,8 @@ from psoreg.reports.identifiers import Labels
 MARKERS = [
     ("week_pasi90", "PASI90", "D", "#000000", False),
     ("week_pasi75", "PASI75", "^", "#000000", True),
-    ("week_secondary_failure", "Secondary failure", "X", OKABE_ITO[5], True),
-    ("week_paradoxical_event", "Paradoxical event", "*", OKABE_ITO[3], True),
+    ("week_secondary_failure", N_("Secondary failure"), "X", OKABE_ITO[5], True),
+    ("week_paradoxical_event", N_("Paradoxical event"), "*", OKABE_ITO[3], True),
 ]
 
 
@@ -50,7 +52,7 @@ def swimmer_figure(
     hatch = {d: HATCHES[i % len(HATCHES)] for i, d in enumerate(drugs)}
     ys = list(range(n, 0, -1))
     right = 0.0
-    for y, (_, o) in zip(ys, outcomes.iterrows(), strict=True):
+    for y, (_row, o) in zip(ys, outcomes.iterrows(), strict=True):
         length = _f(o.weeks_on_treatment) or 0.0
         bar = ax.barh(
             y, length, height=0.6, color=col.get(str(o.drug), GREY), zorder=2,
@@ -74,9 +76,9 @@ def swimmer_figure(
             ax.plot([length, x1], [y, y], ls=":", color=GREY, lw=1.2, zorder=1, gid="off-treatment")
             end = max(end, x1)
         reason = (
-            "ongoing"
+            _("ongoing")
             if not stopped
-            else str(o.stop_reason if not missing(o.stop_reason) else "stopped")
+            else (vocab_label(o.stop_reason) if not missing(o.stop_reason) else _("stopped"))
         )
         ax.text(end + 2, y, reason, va="center", ha="left", fontsize=6.5, gid="stop-reason")
         right = max(right, end + 2 + 1.1 * len(reason))
@@ -95,10 +97,10 @@ def swimmer_figure(
             color=colour,
             zorder=4,
             gid=name,
-            label=name,
+            label=_(name),
         )
     rx, ry = [], []
-    for y, (_, o) in zip(ys, outcomes.iterrows(), strict=True):
+    for y, (_row, o) in zip(ys, outcomes.iterrows(), strict=True):
         w = _f(o.weeks_to_relapse)
         if not missing(o.relapse) and bool(o.relapse) and w is not None:
             rx.append((_f(o.weeks_on_treatment) or 0.0) + w)
@@ -113,14 +115,14 @@ def swimmer_figure(
         ms=5,
         zorder=4,
         gid="Relapse",
-        label="Relapse (after stop)",
+        label=_("Relapse (after stop)"),
     )
     ax.set_yticks(ys, [labels.course_of(c) for c in outcomes.course_id])
     ax.set_ylim(0.3, n + 0.7)
     ax.set_xlim(0, max(right, 10.0))
-    ax.set_xlabel("Weeks from first dose")
-    ax.set_ylabel("Patient (course)")
-    ax.set_title("Courses: time on treatment, response, events and relapse")
+    ax.set_xlabel(_("Weeks from first dose"))
+    ax.set_ylabel(_("Patient (course)"))
+    ax.set_title(_("Courses: time on treatment, response, events and relapse"))
     n_by_drug = outcomes.drug.astype(str).value_counts()
     handles: list[object] = [
         Patch(
@@ -133,9 +135,11 @@ def swimmer_figure(
         for d in drugs
     ]
     handles += [h for h in ax.get_lines() if h.get_label() and not h.get_label().startswith("_")]
-    handles.append(Line2D([], [], ls=":", color=GREY, label="Off treatment to relapse"))
+    handles.append(Line2D([], [], ls=":", color=GREY, label=_("Off treatment to relapse")))
     handles.append(
-        Line2D([], [], marker=r"$\rightarrow$", ls="none", color="#000000", ms=9, label="Ongoing")
+        Line2D(
+            [], [], marker=r"$\rightarrow$", ls="none", color="#000000", ms=9, label=_("Ongoing")
+        )
     )
     ax.legend(
         handles=handles,

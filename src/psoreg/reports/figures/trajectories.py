@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from psoreg.cohort import Cohort
+from psoreg.i18n import N_, _
 from psoreg.reports.cells import missing
 from psoreg.reports.figures.style import SERIES_STYLES, new_figure
 from psoreg.reports.identifiers import Labels
@@ -23,7 +24,7 @@ LEVELS = {"pasi50": 50.0, "pasi75": 75.0, "pasi90": 90.0, "pasi100": 100.0}
 THRESHOLDS = (50, 75, 90)
 MAX_LEGEND = 16
 
-MILESTONE_NOTE = (
+MILESTONE_NOTE = N_(
     "Abstracted data: milestones (first week each response level was reached) are drawn, not "
     "visits; absolute PASI at a milestone is the upper bound it implies."
 )
@@ -61,7 +62,7 @@ def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) 
     ax_abs, ax_pct = fig.subplots(1, 2)
     kinds: set[str] = set()
     drawn = 0
-    for i, (_, o) in enumerate(outcomes.iterrows()):
+    for i, (_row, o) in enumerate(outcomes.iterrows()):
         base = None if missing(o.baseline_pasi) else float(o.baseline_pasi)
         kind, pts = course_points(cohort, str(o.course_id), base)
         if not pts:
@@ -104,22 +105,22 @@ def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) 
             fontsize=6.5,
             color="#555555",
         )
-    ax_abs.set(xlabel="Weeks from first dose", ylabel="PASI", title="Absolute PASI")
+    ax_abs.set(xlabel=_("Weeks from first dose"), ylabel="PASI", title=_("Absolute PASI"))
     ax_abs.set_ylim(bottom=0)
     ax_pct.set(
-        xlabel="Weeks from first dose",
-        ylabel="Improvement from baseline (%)",
-        title="PASI improvement",
+        xlabel=_("Weeks from first dose"),
+        ylabel=_("Improvement from baseline (%)"),
+        title=_("PASI improvement"),
     )
     ax_pct.set_ylim(min(-10.0, ax_pct.get_ylim()[0]), 105)
     if drawn:
-        fig.legend(loc="outside right upper", title="Patient (course)", frameon=False)
+        fig.legend(loc="outside right upper", title=_("Patient (course)"), frameon=False)
     else:
         for ax in (ax_abs, ax_pct):
             ax.text(
                 0.5,
                 0.5,
-                "No PASI recorded",
+                _("No PASI recorded"),
                 ha="center",
                 va="center",
                 transform=ax.transAxes,
@@ -129,7 +130,7 @@ def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) 
         fig.text(
             0.01,
             0.0,
-            MILESTONE_NOTE,
+            _(MILESTONE_NOTE),
             fontsize=6.5,
             ha="left",
             va="bottom",
