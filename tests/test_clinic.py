@@ -136,6 +136,17 @@ def test_import_api_all_or_nothing(web_app, seeded_store) -> None:
         r = c.post("/api/import?commit=true", files=files, headers=auth)
         assert r.status_code == 422 and count() == before + 5
         assert any("already used" in p["message"] for p in r.json()["problems"])
+        # CSV files without the assessments table: a problem of the whole upload is named by
+        # the uploaded files, not by the temporary folder they were staged in
+        course = b"course_id,patient_id,drug,start_date\nQ1-1,Q1,x,2024-01-01\n"
+        csvs = [
+            ("files", ("patients.csv", b"patient_id,sex\nQ1,F\n")),
+            ("files", ("courses.csv", course)),
+        ]
+        r = c.post("/api/import", files=csvs, headers=auth)
+        assert r.status_code == 422
+        named = {p["file"] for p in r.json()["problems"]}
+        assert named and not any("psoreg-import" in (f or "") for f in named), named
         # the analyst's token cannot import
         tok = c.post("/api/token", json={"username": "analyst", "password": PASSWORDS["analyst"]})
         r = c.post(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORDS, running
+from tests.web_conftest import CHROMIUM, PASSWORDS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "web"
 
@@ -20,23 +20,6 @@ pytestmark = pytest.mark.skipif(
     not os.environ.get("CI") and (not Path(CHROMIUM).exists() or shutil.which("chromium") is None),
     reason="Debian chromium not installed: run scripts/deps/chromium.sh",
 )
-
-
-@pytest.fixture
-def live_url(web_app) -> Iterator[str]:
-    with running(web_app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One chromium for the whole module; each test gets its own context (cookies, storage)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

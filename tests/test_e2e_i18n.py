@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from psoreg.i18n import translations
 from psoreg.i18n.check import extracted
-from tests.web_conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORDS, running
+from tests.web_conftest import CHROMIUM, PASSWORDS
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "web-ms"
 
@@ -34,22 +33,6 @@ ALLOWED = {"PASI", "DLQI", "BSA", "sPGA", "PGA", "ID", "PsA", "IQR", "CI", "CSV"
 def backend() -> str:
     """One backend is enough here: the pages, not the database, are under test."""
     return "sqlite"
-
-
-@pytest.fixture
-def live_url(web_app) -> Iterator[str]:
-    with running(web_app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _context(browser, url: str, locale: str):

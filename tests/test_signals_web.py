@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.test_e2e import browser, live_url, page  # noqa: F401 - live server, browser fixtures
+from tests.test_e2e import page  # noqa: F401 - the page fixture (browser, live server: web_conftest)
 from tests.web_conftest import PASSWORDS, login
 
 PV = Path(__file__).resolve().parents[2] / "shared" / "data" / "pharmacovigilance"

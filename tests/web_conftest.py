@@ -260,3 +260,21 @@ def running(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def live_url(web_app) -> Iterator[str]:
+    """The test's ``web_app`` served on a free port (see :func:`running`)."""
+    with running(web_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One chromium for the whole module; each test opens its own context (cookies, storage)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -64,8 +64,11 @@ class _Preview(Exception):
     """Raised to roll a preview's transaction back."""
 
 
-def _where(source: str, e: RowError) -> dict[str, Any]:
-    return {"file": PurePath(source).name, "row": e.row, "column": e.column, "message": e.message}
+def _where(source: str, e: RowError, staged: str, uploaded: str) -> dict[str, Any]:
+    """A problem as the import page lists it; a problem of the whole upload (the staging
+    folder) is named by the uploaded files' names, not the temporary folder's."""
+    name = uploaded if Path(source) == Path(staged) else PurePath(source).name
+    return {"file": name, "row": e.row, "column": e.column, "message": e.message}
 
 
 def _stage(files: list[tuple[str, bytes]], folder: Path) -> Path:
@@ -230,7 +233,7 @@ def import_files(
             load(path)  # every row checked as the command line checks it
             patients = records_of(path)
         except ImportFailed as exc:
-            result.problems = [_where(exc.path, e) for e in exc.errors]
+            result.problems = [_where(exc.path, e, tmp, filename) for e in exc.errors]
             if exc.more:
                 result.problems.append(
                     {"file": exc.path, "row": None, "column": None,
@@ -259,7 +262,7 @@ def import_files(
         except _Preview:
             return result
         except ImportFailed as exc:
-            result.problems = [_where(exc.path, e) for e in exc.errors]
+            result.problems = [_where(exc.path, e, tmp, filename) for e in exc.errors]
             return result
     result.committed = True
     return result
