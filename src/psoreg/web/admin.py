@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from psoreg.accounts import sessions, users
@@ -25,7 +25,7 @@ from psoreg.store import audit
 from psoreg.store.errors import FieldError, Forbidden, NotFound
 from psoreg.store.models import ApiToken, AuthSession, User
 from psoreg.store.service import ROLES, Actor
-from psoreg.web.app import current_actor, render, store_of
+from psoreg.web.app import current_actor, form_fields, render, see_other, store_of
 from psoreg.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
@@ -40,15 +40,6 @@ def require_admin(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 AdminDep = Annotated[Actor, Depends(require_admin)]
 Csrf = [Depends(check_csrf)]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: str(v) for k, v in form.items() if k != "csrf_token"}
 
 
 # --- the user's own account ------------------------------------------------------------------
@@ -115,7 +106,7 @@ def account_page(request: Request, _actor: ActorDep) -> Response:
 
 @router.post("/account/password", response_class=HTMLResponse, dependencies=Csrf)
 async def change_password(request: Request, actor: ActorDep) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     if form.get("password", "") != form.get("password2", ""):
         return _account(request, 422, errors={"password2": "the two new passwords differ"})
     try:
@@ -143,8 +134,8 @@ def revoke_own_session(request: Request, sid: int, actor: ActorDep) -> Response:
         sessions.revoke_session(s, sid, by=actor.username, address=actor.address)
     if sid == request.state.session_id:
         request.session.clear()
-        return _see_other("/login")
-    return _see_other("/account")
+        return see_other("/login")
+    return see_other("/account")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse, dependencies=Csrf)
@@ -179,7 +170,7 @@ def revoke_own_token(request: Request, tid: int, actor: ActorDep) -> Response:
         if row is None or row.user_id != request.state.user_id:
             raise NotFound("no such token of yours")
         sessions.revoke_token(s, tid, by=actor.username, address=actor.address)
-    return _see_other("/account")
+    return see_other("/account")
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -230,7 +221,7 @@ def users_page(request: Request, _actor: AdminDep) -> Response:
 
 @router.post("/admin/users", response_class=HTMLResponse, dependencies=Csrf)
 async def add_user(request: Request, actor: AdminDep) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     values = {k: form.get(k, "") for k in ("username", "role")}
     given = form.get("password", "")
     password = given or users.passwords.generate()
@@ -263,7 +254,7 @@ def _user_action(request: Request, actor: Actor, username: str, fn: Any, done: s
 
 @router.post("/admin/users/{username}/role", response_class=HTMLResponse, dependencies=Csrf)
 async def change_role(request: Request, username: str, actor: AdminDep) -> Response:
-    role = (await _form(request)).get("role", "")
+    role = (await form_fields(request)).get("role", "")
     return _user_action(
         request,
         actor,
@@ -326,14 +317,14 @@ def sessions_page(request: Request, _actor: AdminDep) -> Response:
 def revoke_session(request: Request, sid: int, actor: AdminDep) -> Response:
     with store_of(request).session() as s:
         sessions.revoke_session(s, sid, by=actor.username, address=actor.address)
-    return _see_other("/admin/sessions")
+    return see_other("/admin/sessions")
 
 
 @router.post("/admin/tokens/{tid}/revoke", dependencies=Csrf)
 def revoke_token(request: Request, tid: int, actor: AdminDep) -> Response:
     with store_of(request).session() as s:
         sessions.revoke_token(s, tid, by=actor.username, address=actor.address)
-    return _see_other("/admin/sessions")
+    return see_other("/admin/sessions")
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -102,6 +102,17 @@ def secret_of(request: Request) -> str:
     return request.app.state.secret
 
 
+def see_other(url: str) -> RedirectResponse:
+    """A 303 redirect: after a form post, the browser GETs ``url``."""
+    return RedirectResponse(url, status_code=303)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form's fields as text, without the CSRF token."""
+    form = await request.form()
+    return {k: str(v) for k, v in form.items() if k != "csrf_token"}
+
+
 def current_actor(request: Request) -> Actor:
     """The logged-in user of this browser session (or :class:`NotLoggedIn`).
 

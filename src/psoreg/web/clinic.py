@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,7 +27,7 @@ from psoreg.store.models import User
 from psoreg.store.service import Actor
 from psoreg.web import forms
 from psoreg.web.admin import require_admin
-from psoreg.web.app import current_actor, render, secret_of, store_of
+from psoreg.web.app import current_actor, form_fields, render, secret_of, see_other, store_of
 from psoreg.web.present import Lens, record_summary
 from psoreg.web.security import check_csrf
 
@@ -35,15 +35,6 @@ router = APIRouter(include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]
 AdminDep = Annotated[Actor, Depends(require_admin)]
 Csrf = [Depends(check_csrf)]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: str(v) for k, v in form.items() if k != "csrf_token"}
 
 
 def _reason(data: dict[str, str]) -> str | None:
@@ -66,7 +57,7 @@ def restart_form(request: Request, pk: int, actor: ActorDep) -> Response:
 
 @router.post("/restart/{pk}", dependencies=Csrf)
 async def restart(request: Request, pk: int, actor: ActorDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     try:
         with store_of(request).session() as s:
             c = service.get(s, "courses", pk, actor)
@@ -81,7 +72,7 @@ async def restart(request: Request, pk: int, actor: ActorDep) -> Response:
             message=_("The course was changed by someone else meanwhile: reload it and try "
                       "again."),
         )  # fmt: skip
-    return _see_other(back)
+    return see_other(back)
 
 
 # --- consent ------------------------------------------------------------------------------------
@@ -127,7 +118,7 @@ def _plain(v: Any) -> str:
 
 @router.post("/consent/{pk}", response_class=HTMLResponse, dependencies=Csrf)
 async def consent(request: Request, pk: int, actor: ActorDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     version, reason = data.pop("version", None), _reason(data)
     values = {f.name: data.get(f.name, "") for f in forms.CONSENT}
     try:
@@ -137,7 +128,7 @@ async def consent(request: Request, pk: int, actor: ActorDep) -> Response:
         return _consent_page(
             request, pk, values, version, f"/patients/{pk}", exc.errors, reason, 422
         )
-    return _see_other(f"/patients/{pk}")
+    return see_other(f"/patients/{pk}")
 
 
 # --- deleted records: restore -----------------------------------------------------------------
@@ -158,7 +149,7 @@ def deleted(request: Request, actor: AdminDep) -> Response:
 
 @router.post("/restore/{table}/{pk}", dependencies=Csrf)
 async def restore(request: Request, table: str, pk: int, actor: AdminDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     try:
         with store_of(request).session() as s:
             row = service.restore(s, actor, table, pk, _reason(data))
@@ -166,7 +157,7 @@ async def restore(request: Request, table: str, pk: int, actor: AdminDep) -> Res
     except FieldError as exc:
         msg = "; ".join(f"{lbl}: {m}" for _k, lbl, m in forms.human_errors(table, exc.errors))
         return render(request, "error.html", 422, title=N_("Not restored"), message=msg)
-    return _see_other(target)
+    return see_other(target)
 
 
 # --- worklist -----------------------------------------------------------------------------------
@@ -248,7 +239,7 @@ def _new_query_page(
 
 @router.post("/queries/new/{table}/{pk}", response_class=HTMLResponse, dependencies=Csrf)
 async def new_query(request: Request, table: str, pk: int, actor: ActorDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     try:
         with store_of(request).session() as s:
             q = queries.raise_query(
@@ -258,7 +249,7 @@ async def new_query(request: Request, table: str, pk: int, actor: ActorDep) -> R
             qid = q.id
     except FieldError as exc:
         return _new_query_page(request, actor, table, pk, data, exc.errors, 422)
-    return _see_other(f"/queries/{qid}")
+    return see_other(f"/queries/{qid}")
 
 
 @router.get("/queries/{qid}", response_class=HTMLResponse)
@@ -301,7 +292,7 @@ def _query_page(
 
 @router.post("/queries/{qid}/{action}", response_class=HTMLResponse, dependencies=Csrf)
 async def query_action(request: Request, qid: int, action: str, actor: ActorDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     steps = {
         "answer": lambda s: queries.answer(s, actor, qid, data.get("text")),
         "close": lambda s: queries.close(s, actor, qid, data.get("text")),
@@ -316,7 +307,7 @@ async def query_action(request: Request, qid: int, action: str, actor: ActorDep)
     except FieldError as exc:
         msg = "; ".join(f"{forms.label_of('', k)}: {m}" for k, m in exc.errors.items())
         return _query_page(request, actor, qid, msg, 422)
-    return _see_other(f"/queries/{qid}")
+    return see_other(f"/queries/{qid}")
 
 
 # --- sites --------------------------------------------------------------------------------------
@@ -348,19 +339,19 @@ def sites_page(request: Request, _actor: AdminDep) -> Response:
 
 @router.post("/admin/sites", response_class=HTMLResponse, dependencies=Csrf)
 async def add_site(request: Request, actor: AdminDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     try:
         with store_of(request).session() as s:
             sites.add_site(s, data.get("code"), data.get("name"), actor.username, actor.address)
     except FieldError as exc:
         msg = "; ".join(f"{forms.label_of('', k)}: {m}" for k, m in exc.errors.items())
         return _sites_page(request, msg, 422)
-    return _see_other("/admin/sites")
+    return see_other("/admin/sites")
 
 
 @router.post("/admin/sites/members", response_class=HTMLResponse, dependencies=Csrf)
 async def set_members(request: Request, actor: AdminDep) -> Response:
-    data = await _form(request)
+    data = await form_fields(request)
     try:
         with store_of(request).session() as s:
             user = s.scalar(select(User).where(User.username == data.get("username", "")))
@@ -375,7 +366,7 @@ async def set_members(request: Request, actor: AdminDep) -> Response:
     except FieldError as exc:
         msg = "; ".join(f"{forms.label_of('', k)}: {m}" for k, m in exc.errors.items())
         return _sites_page(request, msg, 422)
-    return _see_other("/admin/sites")
+    return see_other("/admin/sites")
 
 
 __all__ = ["router"]

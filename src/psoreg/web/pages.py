@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,7 +24,7 @@ from psoreg.store.outcome_table import dashboard_table, outcome_records
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
-from psoreg.web.app import current_actor, render, secret_of, store_of
+from psoreg.web.app import current_actor, render, secret_of, see_other, store_of
 from psoreg.web.charts import timeline_svg
 from psoreg.web.patient_list import Filters
 from psoreg.web.patient_list import patient_page as list_page
@@ -42,10 +42,6 @@ router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 CHILDREN = ("doses", "visits", "events", "relapses")
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -91,7 +87,7 @@ async def login(request: Request) -> Response:
     request.session["sid"] = sid
     if stored or chosen:  # the user's stored language, else the one chosen before login
         request.session["lang"] = stored or chosen
-    return _see_other("/patients")
+    return see_other("/patients")
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
@@ -101,12 +97,12 @@ def logout(request: Request) -> Response:
         with store_of(request).session() as s:
             sessions.end(s, sid)
     request.session.clear()
-    return _see_other("/login")
+    return see_other("/login")
 
 
 @router.get("/")
 def home() -> Response:
-    return _see_other("/patients")
+    return see_other("/patients")
 
 
 # --- patients ----------------------------------------------------------------------------------
@@ -315,7 +311,7 @@ async def new_patient(request: Request, actor: ActorDep) -> Response:
             status=422,
             reason=reason,
         )
-    return _see_other(f"/patients/{pk}")
+    return see_other(f"/patients/{pk}")
 
 
 def _parent_info(request: Request, table: str, parent_pk: int) -> tuple[str, int]:
@@ -380,7 +376,7 @@ async def new_child(request: Request, table: str, parent_pk: int, actor: ActorDe
             extra=extra,
             reason=reason,
         )
-    return _see_other(f"/patients/{patient_pk}")
+    return see_other(f"/patients/{patient_pk}")
 
 
 @router.get("/edit/{table}/{pk}", response_class=HTMLResponse)
@@ -460,7 +456,7 @@ def _save_edit(
         return _conflict_page(
             request, table, pk, data, reason, action, title, fields, patient_pk, exc
         )
-    return _see_other(f"/patients/{patient_pk}")
+    return see_other(f"/patients/{patient_pk}")
 
 
 def _conflict_page(
@@ -665,7 +661,7 @@ async def delete(request: Request, table: str, pk: int, actor: ActorDep) -> Resp
             back=back,
             error=forms.human_errors(table, exc.errors),
         )
-    return _see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
+    return see_other(f"/patients/{patient_pk}" if patient_pk else "/patients")
 
 
 @router.get("/pasi-score", response_class=HTMLResponse)
