@@ -77,9 +77,9 @@ def _band_sql() -> str:
 
 def _map_names(con: duckdb.DuckDBPyConnection, mapper: DrugMapper) -> dict[str, Any]:
     """Map every distinct (drugname, prod_ai) and register it as table ``drug_map``."""
-    ai = con.execute("SELECT DISTINCT prod_ai FROM cur_drug WHERE prod_ai IS NOT NULL").fetchall()
-    mapper.add_known(r[0] for r in ai)
+    # one pass over the current drug rows: the distinct prod_ai values are those of the names
     names = con.execute("SELECT drugname, prod_ai, count(*) FROM cur_drug GROUP BY ALL").fetchall()
+    mapper.add_known({r[1] for r in names if r[1] is not None})
     learned = mapper.learn(names)
     ingr, method = [], []
     for drugname, prod_ai, _ in names:
@@ -156,16 +156,16 @@ def build_current(
     ).fetchone()[0]
     con.execute(f"""
         CREATE TEMP TABLE reports AS
-        SELECT row_number() OVER (ORDER BY quarter, TRY_CAST(primaryid AS BIGINT), primaryid)::INTEGER AS rid,
-               primaryid, caseid, caseversion, quarter, layout,
-               TRY_CAST(substr(quarter, 1, 4) AS INTEGER) AS year,
-               CASE upper(sex) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F' ELSE 'UNK' END AS sex,
-               age_years
-        FROM (SELECT *, {_age_sql()} AS age_years FROM versions v
-              ANTI JOIN deleted d ON v.caseid = d.caseid WHERE rank = 1)
+        SELECT *, {_band_sql()} AS age_band FROM (
+            SELECT row_number() OVER (ORDER BY quarter, TRY_CAST(primaryid AS BIGINT), primaryid)::INTEGER AS rid,
+                   primaryid, caseid, caseversion, quarter, layout,
+                   TRY_CAST(substr(quarter, 1, 4) AS INTEGER) AS year,
+                   CASE upper(sex) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F' ELSE 'UNK' END AS sex,
+                   age_years
+            FROM (SELECT *, {_age_sql()} AS age_years FROM versions v
+                  ANTI JOIN deleted d ON v.caseid = d.caseid WHERE rank = 1))
     """)  # fmt: skip
-    con.execute(f"CREATE TEMP TABLE reports2 AS SELECT *, {_band_sql()} AS age_band FROM reports")
-    con.execute("DROP TABLE reports; ALTER TABLE reports2 RENAME TO reports")
+    con.execute("DROP TABLE versions")
     n_reports = con.execute("SELECT count(*) FROM reports").fetchone()[0]
 
     drug = raw_glob(store, "drug")
@@ -181,8 +181,7 @@ def build_current(
     con.execute(f"""
         COPY (SELECT d.rid, d.drug_seq, d.role_cod, m.ingredient, m.map_method, d.drugname
               FROM cur_drug d JOIN drug_map m
-                ON d.drugname IS NOT DISTINCT FROM m.drugname AND d.prod_ai IS NOT DISTINCT FROM m.prod_ai
-              ORDER BY d.rid)
+                ON d.drugname IS NOT DISTINCT FROM m.drugname AND d.prod_ai IS NOT DISTINCT FROM m.prod_ai)
         TO {_q(str(tmp / 'drugs.parquet'))} (FORMAT parquet, COMPRESSION zstd)
     """)  # fmt: skip
     drug_rows = sum(mapping["rows_by_method"].values())
@@ -190,17 +189,22 @@ def build_current(
 
     reac = raw_glob(store, "reac")
     reac_rows_raw = con.execute(f"SELECT count(*) FROM read_parquet({_q(reac)})").fetchone()[0]
+    # PT keys are normalised once per distinct spelling (a small dictionary), not once per row
     con.execute(f"""
-        COPY (SELECT DISTINCT r.rid, lower(regexp_replace(trim(x.pt), '\\s+', ' ', 'g')) AS pt_key
+        CREATE TEMP TABLE pt_dict AS
+        SELECT pt, lower(regexp_replace(trim(pt), '\\s+', ' ', 'g')) AS pt_key, trim(pt) <> '' AS keep, n
+        FROM (SELECT pt, count(*) AS n FROM read_parquet({_q(reac)}) WHERE pt IS NOT NULL GROUP BY pt)
+    """)  # fmt: skip
+    con.execute(f"""
+        COPY (SELECT DISTINCT r.rid, k.pt_key
               FROM read_parquet({_q(reac)}) x JOIN reports r USING (primaryid, quarter)
-              WHERE x.pt IS NOT NULL AND trim(x.pt) <> '' ORDER BY r.rid)
+              JOIN (SELECT pt, pt_key FROM pt_dict WHERE keep) k ON x.pt = k.pt)
         TO {_q(str(tmp / 'reactions.parquet'))} (FORMAT parquet, COMPRESSION zstd)
     """)  # fmt: skip
     # display name per PT key: the most frequent spelling, mixed case preferred to UPPER CASE
     con.execute(f"""
         COPY (SELECT pt_key, arg_max(pt, (pt <> upper(pt), n)) AS pt
-              FROM (SELECT lower(regexp_replace(trim(pt), '\\s+', ' ', 'g')) AS pt_key, trim(pt) AS pt,
-                           count(*) AS n FROM read_parquet({_q(reac)}) WHERE pt IS NOT NULL GROUP BY ALL)
+              FROM (SELECT pt_key, trim(pt) AS pt, sum(n) AS n FROM pt_dict GROUP BY ALL)
               GROUP BY pt_key)
         TO {_q(str(tmp / 'pt_names.parquet'))} (FORMAT parquet)
     """)  # fmt: skip
