@@ -491,8 +491,8 @@ def ingest(
     bytes). A quarter is first written to a staging folder and moved into ``raw/`` only when
     all its tables succeeded, then recorded in the manifest: an error leaves the store as it
     was. ``jobs`` quarters are ingested at once (default 2 on a machine with 2 or more cores),
-    committed in order. Files are decoded as ``encoding`` (default latin-1, which accepts every byte; FAERS
-    files are ASCII with occasional Windows-1252 letters).
+    committed in order. Files are decoded as ``encoding`` (default latin-1, which accepts every
+    byte; FAERS files are ASCII with occasional Windows-1252 letters).
     """
     if on_bad_line not in ("error", "skip"):
         raise PsoregError(f"on_bad_line: got {on_bad_line!r}; expected error or skip")
@@ -536,7 +536,9 @@ def ingest(
             for qz, fut in zip(todo, futures, strict=True):
                 tmp, layout, results = fut.result()
                 try:
-                    _commit_quarter(store, tmp, qz, layout, results, manifest, on_bad_line, encoding)
+                    _commit_quarter(
+                        store, tmp, qz, layout, results, manifest, on_bad_line, encoding
+                    )
                 finally:
                     shutil.rmtree(tmp, ignore_errors=True)
                 report.ingested.append(qz.quarter)
