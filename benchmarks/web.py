@@ -68,6 +68,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
         VisitRow,
     )
     from psoreg.store.outcome_table import refresh_stale
+    from psoreg.store.sites import DEFAULT_SITE
     from psoreg.synth import synthesize
 
     synth_dir = work / "synth"
@@ -110,6 +111,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
                     "biologic_naive": p["biologic_naive"],
                     "prior_phototherapy": p["prior_phototherapy"],
                     "prior_systemics": p["prior_systemics"],
+                    "site": DEFAULT_SITE,  # the users' site: a patient of none is seen by none
                     "version": 1,
                 }
             )

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import bindparam, delete, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -302,10 +302,12 @@ def outcome_records(
     if pks is not None:
         q = q.where(CourseOutcomeRow.patient_pk.in_(pks))
         courses = courses.where(CourseRow.patient_pk.in_(pks))
-    stored = {pk: (v, o) for pk, v, o in session.execute(q)}
+    session.flush()  # Core on the session's connection (no ORM rows to build): flush first
+    conn = session.connection()
+    stored = {pk: (v, o) for pk, v, o in conn.execute(q)}
     records = []
     missing: set[int] = set()
-    for course_pk, patient_pk in session.execute(courses):
+    for course_pk, patient_pk in conn.execute(courses):
         found = stored.get(course_pk)
         if found is None or found[0] != version:
             missing.add(patient_pk)
@@ -316,6 +318,28 @@ def outcome_records(
         records += [{k: plain(v) for k, v in r.items()} for r in fresh.to_dict("records")]
     records.sort(key=lambda r: r["course_id"])
     return records
+
+
+_STORED_OF_PATIENT = select(
+    CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
+).where(CourseOutcomeRow.patient_pk == bindparam("pk"))
+
+
+def patient_outcomes(
+    session: Session, patient_pk: int, course_pks: Iterable[int]
+) -> list[dict[str, Any]]:
+    """The outcomes of one patient's courses ``course_pks`` (those the page shows), as
+    :func:`outcome_records` gives them, with one query when every course has a current stored
+    row (the patient page); otherwise :func:`outcome_records` (computed now, not written)."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
+    rows = session.connection().execute(_STORED_OF_PATIENT, {"pk": patient_pk})
+    stored = {pk: outcome for pk, v, outcome in rows if v == version}
+    wanted = list(course_pks)
+    if all(pk in stored for pk in wanted):
+        return sorted((stored[pk] for pk in wanted), key=lambda r: r["course_id"])
+    return outcome_records(session, [patient_pk], include_excluded=True)
 
 
 _PA_TYPES = {"string": "string", "float64": "float64", "boolean": "bool_", "int64": "int64"}

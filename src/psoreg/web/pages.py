@@ -17,10 +17,10 @@ from psoreg.accounts import sessions, users
 from psoreg.i18n import N_, _
 from psoreg.store import queries, service, sites
 from psoreg.store.errors import Conflict, FieldError
-from psoreg.store.export import load_patients
 from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import PatientRow
-from psoreg.store.outcome_table import dashboard_table, outcome_records
+from psoreg.store.outcome_table import dashboard_table, patient_outcomes
+from psoreg.store.patient_record import load_record
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
@@ -132,20 +132,24 @@ def patient_list(
 @router.get("/patients/{pk}", response_class=HTMLResponse)
 def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
     with store_of(request).reader() as s:
-        found = load_patients(s, [pk], sites=actor.site_codes, include_excluded=True)
-        if not found:
+        conn = s.connection()  # Core reads: the page only shows the record
+        p = load_record(conn, pk, actor.site_codes)
+        if p is None:
             raise service.NotFound(f"no patient {pk}")
-        p = found[0]
-        records = outcome_records(s, [pk], include_excluded=True)
+        records = patient_outcomes(s, pk, [c.id for c in p.courses])
         table = {r["course_id"]: r for r in records}
         lens = Lens.of(actor, secret_of(request), p)
         patient = patient_summary(p, lens)
         courses = [
             course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
         ]
-        open_queries = queries.listing(s, actor, status="unresolved", patient_pk=pk)
+        open_queries = (
+            queries.listing(s, actor, status="unresolved", patient_pk=pk)
+            if queries.has_unresolved(conn, pk)
+            else []
+        )
         excluded = reason_excluded(p)
-        site_name = sites.names(s).get(p.site, p.site)
+        site_name = sites.site_name(conn, p.site)
         can_write = actor.can_at(p.site, "records.write")
     marks = {(q.table, q.record_pk) for q in open_queries}
     return render(
