@@ -721,10 +721,7 @@ def dashboard(request: Request, actor: ActorDep) -> Response:
         per_site = dict(s.execute(q).all())
         excluded = exclusions(s, codes)
         open_queries = queries.unresolved_by_site(s, actor)
-        overdue: dict[str, int] = {}
-        for w in schedule.worklist(s, codes):
-            if w.schedule.status == "overdue":
-                overdue[w.patient.site] = overdue.get(w.patient.site, 0) + 1
+        overdue = schedule.overdue_by_site(s, codes)
     stats = exports.dashboard_stats(table, sum(per_site.values()))
     charts = {
         "response": dc.response_by_drug(stats["by_drug"]),
