@@ -277,4 +277,3 @@ def overdue_by_site(
         if worklist_status(row, today) == "overdue":
             counts[row.site] = counts.get(row.site, 0) + 1
     return counts
-
