@@ -255,11 +255,12 @@ def worklist_status(row: Any, today: dt.date) -> str | None:
     out = CourseSchedule(records_doses=row.last_dose is not None)
     try:
         drug = get_drug(row.drug)
-        if row.last_dose is not None:
-            # what dose_deviations refuses (a dose before the start, a dose of 0 mg or less)
-            # leaves the course unscheduled, as in course_schedule
-            if row.first_dose < row.start_date or not row.least_dose > 0:
-                return None
+        # what dose_deviations refuses (a dose before the start, a dose of 0 mg or less)
+        # leaves the course unscheduled, as in course_schedule
+        if row.last_dose is not None and (
+            row.first_dose < row.start_date or not row.least_dose > 0
+        ):
+            return None
         _next_due(out, drug, row, row.weight_kg, row.last_dose, row.last_visit, today)
     except InvalidValue:
         return None
