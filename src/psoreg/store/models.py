@@ -229,6 +229,7 @@ class CourseRow(SoftDeleted, Versioned, Base):
 
 class DoseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "doses"
+    __table_args__ = (Index("ix_doses_course_date", "course_pk", "date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -238,6 +239,7 @@ class DoseRow(SoftDeleted, Versioned, Base):
 
 class VisitRow(SoftDeleted, Versioned, Base):
     __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_course_date", "course_pk", "date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -330,6 +332,21 @@ class CourseOutcomeRow(Base):
     """
 
     __tablename__ = "course_outcomes"
+    #: the list's flags and the stale check read this index, never the JSON rows
+    __table_args__ = (
+        Index(
+            "ix_course_outcomes_patient_flags",
+            "patient_pk",
+            "outcomes_version",
+            "course_pk",
+            "treatment_success",
+            "secondary_failure",
+            "primary_failure",
+            "relapse",
+            "rebound",
+            "paradoxical_event",
+        ),
+    )
     course_pk: Mapped[int] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
     )

@@ -76,17 +76,18 @@ def _paged(session: Session, actor: Any, secret: str, filters: Filters, page: in
 
     conn = session.connection()
     version = outcomes_version(session_options(session))
-    current = (
+    current = (  # from the patients, so that the index answers (not the stored JSON rows)
         select(func.count())
-        .select_from(CourseOutcomeRow)
-        .join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
-        .join(PatientRow, PatientRow.id == CourseRow.patient_pk)
-        .where(
-            CourseOutcomeRow.outcomes_version == version,
-            CourseRow.deleted_at.is_(None),
-            _seen(actor),
-            analysed(),
+        .select_from(PatientRow)
+        .join(
+            CourseOutcomeRow,
+            and_(
+                CourseOutcomeRow.patient_pk == PatientRow.id,
+                CourseOutcomeRow.outcomes_version == version,
+            ),
         )
+        .join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
+        .where(CourseRow.deleted_at.is_(None), _seen(actor), analysed())
     )
     if conn.execute(current).scalar() != count_courses(session, actor.site_codes):
         return None
