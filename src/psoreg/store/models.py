@@ -361,6 +361,12 @@ class CourseOutcomeRow(Base):
     relapse: Mapped[bool | None] = mapped_column(Boolean)
     rebound: Mapped[bool | None] = mapped_column(Boolean)
     paradoxical_event: Mapped[bool | None] = mapped_column(Boolean)
+    #: the values the dashboard counts and draws, as columns (copies of ``outcome``'s)
+    drug: Mapped[str | None] = mapped_column(String(64))
+    stopped: Mapped[bool | None] = mapped_column(Boolean)
+    week_pasi75: Mapped[float | None] = mapped_column(Float)
+    weeks_on_treatment: Mapped[float | None] = mapped_column(Float)
+    survival_event: Mapped[bool | None] = mapped_column(Boolean)
     outcome: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -200,6 +200,7 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
                     "course_id": clean["course_id"],
                     "outcomes_version": version,
                     **{f: _flag(clean.get(f)) for f in FLAGS},
+                    **_dashboard_values(clean),
                     "outcome": clean,
                     "computed_at": now,
                 }
@@ -212,6 +213,21 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
 
 def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _dashboard_values(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns the dashboard reads (copies of the row's values)."""
+    return {
+        "drug": row.get("drug"),
+        "stopped": _flag(row.get("stopped")),
+        "week_pasi75": _number(row.get("week_pasi75")),
+        "weeks_on_treatment": _number(row.get("weeks_on_treatment")),
+        "survival_event": _flag(row.get("survival_event")),
+    }
 
 
 def stale_patients(session: Session) -> list[int]:
@@ -379,26 +395,17 @@ DASHBOARD_COLUMNS = (
 
 def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.DataFrame:
     """The few outcome columns the dashboard needs, for every analysed course (of ``sites``),
-    read with the database's JSON functions (no JSON decoding in Python), with the patient's
-    site. Falls back to :func:`read_outcomes` when any course has no current stored row, so a
+    read from the stored rows' own columns (no JSON decoded), with the patient's site. Falls back to :func:`read_outcomes` when any course has no current stored row, so a
     stale value is never counted."""
     import pandas as pd
 
     from psoreg.outcomes.compiled import outcomes_version
 
     version = outcomes_version(session_options(session))
-    o = CourseOutcomeRow.outcome
+    o = CourseOutcomeRow
     q = select(
-        CourseOutcomeRow.outcomes_version,
-        o["drug"].as_string(),
-        o["stopped"].as_boolean(),
-        CourseOutcomeRow.treatment_success,
-        CourseOutcomeRow.secondary_failure,
-        o["week_pasi75"].as_float(),
-        CourseOutcomeRow.relapse,
-        CourseOutcomeRow.paradoxical_event,
-        o["weeks_on_treatment"].as_float(),
-        o["survival_event"].as_boolean(),
+        o.outcomes_version,
+        *(getattr(o, c) for c in DASHBOARD_COLUMNS if c != "site"),
         PatientRow.site,
     ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
     rows = session.connection().execute(_analysed_courses(q, sites)).all()
