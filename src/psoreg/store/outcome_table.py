@@ -395,8 +395,9 @@ DASHBOARD_COLUMNS = (
 
 def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.DataFrame:
     """The few outcome columns the dashboard needs, for every analysed course (of ``sites``),
-    read from the stored rows' own columns (no JSON decoded), with the patient's site. Falls back to :func:`read_outcomes` when any course has no current stored row, so a
-    stale value is never counted."""
+    read from the stored rows' own columns (no JSON decoded), with the patient's site. Falls
+    back to :func:`read_outcomes` when any course has no current stored row, so a stale value
+    is never counted."""
     import pandas as pd
 
     from psoreg.outcomes.compiled import outcomes_version
