@@ -342,11 +342,12 @@ _STORED_OF_PATIENT = select(
 
 
 def patient_outcomes(
-    session: Session, patient_pk: int, course_pks: Iterable[int]
-) -> list[dict[str, Any]]:
+    session: Session, patient_pk: int, course_pks: Iterable[int], *, compute: bool = True
+) -> list[dict[str, Any]] | None:
     """The outcomes of one patient's courses ``course_pks`` (those the page shows), as
     :func:`outcome_records` gives them, with one query when every course has a current stored
-    row (the patient page); otherwise :func:`outcome_records` (computed now, not written)."""
+    row (the patient page); otherwise :func:`outcome_records` (computed now, not written), or
+    None when not ``compute``."""
     from psoreg.outcomes.compiled import outcomes_version
 
     version = outcomes_version(session_options(session))
@@ -355,6 +356,8 @@ def patient_outcomes(
     wanted = list(course_pks)
     if all(pk in stored for pk in wanted):
         return sorted((stored[pk] for pk in wanted), key=lambda r: r["course_id"])
+    if not compute:
+        return None
     return outcome_records(session, [patient_pk], include_excluded=True)
 
 

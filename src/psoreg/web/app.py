@@ -148,35 +148,60 @@ def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
+    found, must_write, member_of = _peek(request)
+    if must_write:
+        found = _touched(request, found)
+    return _logged_in(request, found, member_of)
+
+
+async def current_actor_async(request: Request) -> Actor:
+    """:func:`current_actor` for ``async`` pages: the read (one indexed query, a few hundred
+    microseconds) runs on the event loop; only touching or ending the session (a write, which
+    may wait for the write lock) goes to the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    found, must_write, member_of = _peek(request)
+    if must_write:
+        found = await run_in_threadpool(_touched, request, found)
+    return _logged_in(request, found, member_of)
+
+
+def _peek(request: Request) -> tuple[Any, bool, Any]:
     sid = request.session.get("sid")
     if not sid:
         raise NotLoggedIn()
     store, settings = store_of(request), request.app.state.settings.sessions
+    member_of = None
     # one indexed read (no ORM, no write lock); a write only when the session is to be touched
     # (at most once a minute) or ended for being idle
     with store.read_connection() as conn:
         found, must_write = sessions.peek(conn, sid, settings)
         if found is not None:
             member_of = memberships(conn, found.user_id, found.role, found.all_sites)
-    if must_write:
-        with store.session() as s:
-            if sessions.current(s, sid, settings) is None:
-                found = None
+    return found, must_write, member_of
+
+
+def _touched(request: Request, found: Any) -> Any:
+    """Touch (or end, when idle) the session in a writing transaction; None if it is over."""
+    settings = request.app.state.settings.sessions
+    with store_of(request).session() as s:
+        if sessions.current(s, request.session.get("sid"), settings) is None:
+            return None
+    return found
+
+
+def _logged_in(request: Request, found: Any, member_of: Any) -> Actor:
     if found is None:
         request.session.clear()
         raise NotLoggedIn()
-    username, role, user_id, session_id = (
-        found.username,
-        found.role,
-        found.user_id,
-        found.session_id,
-    )
-    language = found.language
-    actor = Actor(username, role, client_address(request), member_of)
+    actor = Actor(found.username, found.role, client_address(request), member_of)
     request.state.actor = actor
-    request.state.session_id = session_id
-    request.state.user_id = user_id
-    request.state.language = language
+    request.state.session_id = found.session_id
+    request.state.user_id = found.user_id
+    request.state.language = found.language
     return actor
 
 

@@ -24,7 +24,14 @@ from psoreg.store.patient_record import load_record
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
-from psoreg.web.app import current_actor, render, secret_of, see_other, store_of
+from psoreg.web.app import (
+    current_actor,
+    current_actor_async,
+    render,
+    secret_of,
+    see_other,
+    store_of,
+)
 from psoreg.web.charts import timeline_svg
 from psoreg.web.patient_list import Filters
 from psoreg.web.patient_list import patient_page as list_page
@@ -41,6 +48,7 @@ router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+AsyncActorDep = Annotated[Actor, Depends(current_actor_async)]
 CHILDREN = ("doses", "visits", "events", "relapses")
 
 
@@ -130,13 +138,32 @@ def patient_list(
 
 
 @router.get("/patients/{pk}", response_class=HTMLResponse)
-def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
+async def patient_page(request: Request, pk: int, actor: AsyncActorDep) -> Response:
+    """The patient's record: a few milliseconds of Core reads and rendering, run on the event
+    loop (a thread-pool hop for the page and another for the user cost more than the page,
+    and threads only take turns at the GIL). A patient whose outcomes are not stored (consent
+    withdrawn, or not yet refreshed) has them computed by the engine, in the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    ctx = _patient_context(request, pk, actor, compute=False)
+    if ctx is None:
+        ctx = await run_in_threadpool(_patient_context, request, pk, actor, compute=True)
+    return render(request, "patient.html", **ctx)
+
+
+def _patient_context(
+    request: Request, pk: int, actor: Actor, *, compute: bool
+) -> dict[str, Any] | None:
+    """What patient.html shows of patient ``pk`` (None: an outcome must be computed and
+    ``compute`` is false)."""
     with store_of(request).reader() as s:
         conn = s.connection()  # Core reads: the page only shows the record
         p = load_record(conn, pk, actor.site_codes)
         if p is None:
             raise service.NotFound(f"no patient {pk}")
-        records = patient_outcomes(s, pk, [c.id for c in p.courses])
+        records = patient_outcomes(s, pk, [c.id for c in p.courses], compute=compute)
+        if records is None:
+            return None
         table = {r["course_id"]: r for r in records}
         lens = Lens.of(actor, secret_of(request), p)
         patient = patient_summary(p, lens)
@@ -151,20 +178,17 @@ def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
         excluded = reason_excluded(p)
         site_name = sites.site_name(conn, p.site)
         can_write = actor.can_at(p.site, "records.write")
-    marks = {(q.table, q.record_pk) for q in open_queries}
-    return render(
-        request,
-        "patient.html",
-        patient=patient,
-        courses=courses,
-        svg=timeline_svg(courses),
-        flags=OUTCOME_FLAGS,
-        queries=open_queries,
-        queried=marks,
-        excluded=excluded,
-        site_name=site_name,
-        can_write=can_write,
-    )
+    return {
+        "patient": patient,
+        "courses": courses,
+        "svg": timeline_svg(courses),
+        "flags": OUTCOME_FLAGS,
+        "queries": open_queries,
+        "queried": {(q.table, q.record_pk) for q in open_queries},
+        "excluded": excluded,
+        "site_name": site_name,
+        "can_write": can_write,
+    }
 
 
 # --- forms -------------------------------------------------------------------------------------
