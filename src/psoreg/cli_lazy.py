@@ -112,6 +112,8 @@ class _DeferFinder:
                     stub = _DeferredModule(module)
                     setattr(stub, name, _DeferredClass(name, (), {"__module__": module}))
                     sys.modules[module] = stub
+                    parent, _, child = module.rpartition(".")
+                    setattr(importlib.import_module(parent), child, stub)  # as an import does
         return None  # the import itself goes on as usual
 
 
