@@ -4,8 +4,6 @@ Errors in input files are printed as a list naming row, column and what was expe
 command exits with status 2; nothing is half-imported.
 """
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -537,7 +535,7 @@ def schedule(
         out.print(f"[dim]{d.regimen.notes}[/dim]")
 
 
-def _write_table(df: pd.DataFrame, path: Path) -> None:
+def _write_table(df: "pd.DataFrame", path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in {".csv", ".xlsx"}:
