@@ -19,6 +19,11 @@
    throw-away server, as in the tests); every acknowledged write is then looked up in the
    database. Then 20 concurrent course creations for one patient.
 
+``BENCH_WEB_WRITES=0`` skips step 4 (reads only). ``BENCH_WEB_KEEP=DIR`` keeps the seeded
+SQLite registry (``registry.sqlite3`` and its ``secret.key``) in ``DIR``, and
+``BENCH_WEB_REGISTRY=DIR`` runs on a copy of it instead of seeding again (step 1 takes one to
+two minutes at 10,000 patients).
+
 The client is a small asyncio HTTP/1.1 client (no third-party code on the hot path, so that it
 is not the bottleneck). ``BENCH_WEB_JSON`` also writes the results as JSON.
 """
@@ -68,6 +73,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
         VisitRow,
     )
     from psoreg.store.outcome_table import refresh_stale
+    from psoreg.store.sites import DEFAULT_SITE
     from psoreg.synth import synthesize
 
     synth_dir = work / "synth"
@@ -110,6 +116,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
                     "biologic_naive": p["biologic_naive"],
                     "prior_phototherapy": p["prior_phototherapy"],
                     "prior_systemics": p["prior_systemics"],
+                    "site": DEFAULT_SITE,  # the users' site: a patient of none is seen by none
                     "version": 1,
                 }
             )
@@ -392,7 +399,7 @@ async def load(
                 await c.close()
                 continue
             res.statuses[status] = res.statuses.get(status, 0) + 1
-            if status >= 400:
+            if status != 200:  # a redirect (to the login page) or an error page is no read
                 res.errors += 1
             else:
                 res.latencies.append(time.perf_counter() - t0)
@@ -591,6 +598,8 @@ def main() -> None:
     wseconds = float(os.environ.get("BENCH_WEB_WRITE_SECONDS", "60"))
     nwriters = int(os.environ.get("BENCH_WEB_WRITERS", "50"))
     workers = int(os.environ.get("BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
+    do_writes = os.environ.get("BENCH_WEB_WRITES", "1") != "0"
+    seeded = os.environ.get("BENCH_WEB_REGISTRY")
     work = Path(tempfile.mkdtemp(prefix="psoreg-bench-web-"))
     results: dict[str, Any] = {"machine": machine(), "workers": workers}
     print("machine:", json.dumps(results["machine"]), f"workers: {workers}", flush=True)
@@ -599,7 +608,17 @@ def main() -> None:
         data.mkdir()
         url = f"sqlite:///{data / 'registry.sqlite3'}"
         t0 = time.perf_counter()
-        results["seed"] = seed_registry(url, patients, work)
+        if seeded:  # a registry seeded before (its folder: registry.sqlite3 and secret.key)
+            for name in ("registry.sqlite3", "secret.key"):
+                shutil.copy2(Path(seeded) / name, data / name)
+            results["seed"] = {"copied_from": seeded}
+        else:
+            results["seed"] = seed_registry(url, patients, work)
+            if os.environ.get("BENCH_WEB_KEEP"):  # keep the seeded registry for later runs
+                keep = Path(os.environ["BENCH_WEB_KEEP"])
+                keep.mkdir(parents=True, exist_ok=True)
+                for name in ("registry.sqlite3", "secret.key"):
+                    shutil.copy2(data / name, keep / name)
         print(f"seeded {results['seed']} in {time.perf_counter() - t0:.0f} s", flush=True)
         pats, _ = ids_of(url)
         server = Server(url, data, workers)
@@ -637,25 +656,29 @@ def main() -> None:
             results[f"patient_share_{clients}"] = share
             print(f"patient page throughput / trivial endpoint, {clients} clients: {share:.0%}")
 
-        results["writes_sqlite"] = write_phase(url, data, workers, nwriters, wseconds)
-        print("SQLite writes:", json.dumps(results["writes_sqlite"]), flush=True)
-        if shutil.which("initdb") and shutil.which("pg_ctl"):
-            from tests.web_conftest import PgServer
-
-            pg = PgServer(max_connections=300)
-            try:
-                pg_url = pg.fresh()
-                pg_data = work / "pg"
-                pg_data.mkdir()
-                results["seed_pg"] = seed_registry(pg_url, patients, work)
-                results["writes_postgresql"] = write_phase(
-                    pg_url, pg_data, workers, nwriters, wseconds
-                )
-                print("PostgreSQL writes:", json.dumps(results["writes_postgresql"]), flush=True)
-            finally:
-                pg.stop()
+        if not do_writes:
+            print("writes: skipped (BENCH_WEB_WRITES=0)")
         else:
-            print("PostgreSQL writes: skipped (initdb/pg_ctl not installed)")
+            results["writes_sqlite"] = write_phase(url, data, workers, nwriters, wseconds)
+            print("SQLite writes:", json.dumps(results["writes_sqlite"]), flush=True)
+            if shutil.which("initdb") and shutil.which("pg_ctl"):
+                from tests.web_conftest import PgServer
+
+                pg = PgServer(max_connections=300)
+                try:
+                    pg_url = pg.fresh()
+                    pg_data = work / "pg"
+                    pg_data.mkdir()
+                    results["seed_pg"] = seed_registry(pg_url, patients, work)
+                    results["writes_postgresql"] = write_phase(
+                        pg_url, pg_data, workers, nwriters, wseconds
+                    )
+                    pg_writes = json.dumps(results["writes_postgresql"])
+                    print("PostgreSQL writes:", pg_writes, flush=True)
+                finally:
+                    pg.stop()
+            else:
+                print("PostgreSQL writes: skipped (initdb/pg_ctl not installed)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if os.environ.get("BENCH_WEB_JSON"):

@@ -1,5 +1,6 @@
-"""Fast commands: ``psoreg --help`` loads none of the data libraries, and a summary in a new
-process runs the cached outcome query without importing Ibis, sqlglot or the plotting stack.
+"""Fast commands: ``psoreg --help`` loads none of the data libraries, none of the command
+groups' modules and no Markdown parser; a summary in a new process runs the cached outcome
+query without importing Ibis, sqlglot or the plotting stack; a report imports no scipy.stats.
 (Behaviour tests; the timings are measured by ``make bench-cli``.)"""
 
 from __future__ import annotations
@@ -43,11 +44,65 @@ def _probe(args: list[str], watch: set[str], env: dict[str, str] | None = None):
     return {m for m in line.removeprefix("LOADED ").split(",") if m}, proc.stdout
 
 
+# what rich.markdown and rich.traceback import: typer's help formatter imports those two at its
+# top, for its Markdown mode and for tracebacks only (psoreg.cli_lazy stands them in)
+HELP_EXTRAS = {"markdown_it", "pygments"}
+
+
 def test_help_imports_no_data_library() -> None:
     for args in (["--help"], ["summarize", "--help"], ["cases", "--help"], ["serve", "--help"]):
-        loaded, out = _probe(args, HEAVY)
+        loaded, out = _probe(args, HEAVY | HELP_EXTRAS)
         assert "Usage" in out
         assert not loaded, f"psoreg {' '.join(args)} imported {sorted(loaded)}"
+
+
+def test_help_lists_the_command_groups_without_importing_them() -> None:
+    from psoreg.cli import LAZY_GROUPS
+
+    modules = {module for module, _attr, _help in LAZY_GROUPS.values()}
+    loaded, out = _probe(["--help"], modules)
+    assert not loaded, f"psoreg --help imported {sorted(loaded)}"
+    for name, (_module, _attr, help_) in LAZY_GROUPS.items():
+        assert f" {name} " in out and help_[:30] in out, name
+    # naming a group imports its module (and only its own)
+    loaded, out = _probe(["signals", "--help"], modules)
+    assert loaded == {"psoreg.signals.cli"} and "ingest" in out
+
+
+def test_every_command_group_loads_with_its_commands() -> None:
+    """Each LAZY_GROUPS entry names a real Typer app (a typo would only show when a user runs
+    the group), and the group keeps the help it is listed with."""
+    from psoreg.cli import LAZY_GROUPS
+    from psoreg.cli_lazy import load_group
+
+    for name, spec in LAZY_GROUPS.items():
+        group = load_group(name, *spec)
+        assert group.name == name and group.help == spec[2] and group.commands, name
+
+
+def test_help_formatter_stand_ins_become_the_real_classes() -> None:
+    """After ``--help``, rich.markdown and rich.traceback still work for whoever uses them."""
+    code = """
+import sys
+from psoreg.cli import app
+try:
+    app(["--help"], prog_name="psoreg")
+except SystemExit:
+    pass
+import rich.markdown, rich.traceback
+from rich.console import Console
+md = rich.markdown.Markdown("# Title")
+assert type(md).__module__ == "rich.markdown" and type(md).__name__ == "Markdown"
+try:
+    1 / 0
+except ZeroDivisionError as exc:
+    tb = rich.traceback.Traceback.from_exception(type(exc), exc, exc.__traceback__)
+Console(file=sys.stderr).print(tb)
+print("OK", type(tb).__name__, rich.markdown.Heading.__name__)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[-1] == "OK Traceback Heading"
+    assert "ZeroDivisionError" in proc.stderr
 
 
 def test_summary_in_a_new_process_uses_the_cached_query(tmp_path) -> None:
@@ -59,3 +114,14 @@ def test_summary_in_a_new_process_uses_the_cached_query(tmp_path) -> None:
     again, out = _probe(args, {"ibis", "sqlglot", "matplotlib", "lifelines", "scipy.stats"}, env)
     assert "Case-series summary" in out
     assert not again, f"the second run imported {sorted(again)}"
+
+
+def test_report_imports_no_statistics_library(tmp_path) -> None:
+    """The case-series report needs neither scipy.stats (Wilson intervals are written out;
+    the group tests import it only with --group-by) nor lifelines."""
+    out = tmp_path / "r.html"
+    loaded, stdout = _probe(
+        ["report", str(CASE_SERIES), "--out", str(out)], {"scipy.stats", "lifelines"}
+    )
+    assert out.exists() and "Wrote" in stdout
+    assert not loaded, f"psoreg report imported {sorted(loaded)}"

@@ -173,3 +173,50 @@ def test_summarize_by_site(tmp_path: Path) -> None:
     assert set(doc["sites"]) == {"KL", "PEN"}
     counts = {k: v["figures"][0]["text"] for k, v in doc["sites"].items()}
     assert counts == {"KL": "3", "PEN": "2"}
+
+
+def test_dashboard_overdue_counts_match_the_worklist(seeded_store) -> None:
+    """The dashboard counts overdue courses from one aggregate query (the last visit, the first
+    and last dose); every course must get the status the worklist's full schedule gives it,
+    also for doses the schedule refuses (before the start, 0 mg) and late or early doses."""
+    from psoreg.store import schedule
+    from psoreg.store.models import CourseRow, DoseRow, VisitRow
+
+    start = dt.date(2024, 1, 1)
+    with seeded_store.session() as s:
+        patient = s.scalars(select(PatientRow).order_by(PatientRow.id)).first()
+        cases = {
+            "no-doses": ("adalimumab", [], [0, 13]),
+            "on-label": ("ustekinumab", [0, 4, 16], [0, 12]),
+            "late-dose": ("ustekinumab", [0, 4, 23], [-1, 30]),
+            "before-start": ("secukinumab", [-2, 0, 1], [4]),
+            "zero-mg": ("ixekizumab", [0, 2], []),
+        }
+        for i, (name, (drug, doses, visits)) in enumerate(cases.items()):
+            c = CourseRow(
+                course_id=f"WL-{i}", patient_pk=patient.id, drug=drug, start_date=start, version=1
+            )
+            s.add(c)
+            s.flush()
+            for w in doses:
+                mg = 0.0 if name == "zero-mg" and w == 2 else 45.0
+                s.add(DoseRow(course_pk=c.id, date=start + dt.timedelta(weeks=w), dose_mg=mg,
+                              version=1))  # fmt: skip
+            for w in visits:
+                s.add(VisitRow(course_pk=c.id, date=start + dt.timedelta(weeks=w), pasi=5.0,
+                               version=1))  # fmt: skip
+        s.flush()  # records the service would refuse (a dose before the start, 0 mg): as a
+        s.info.pop("written", None)  # bulk load writes them, past the audit's check
+    with seeded_store.reader() as s:
+        for today in (start + dt.timedelta(weeks=w) for w in (3, 10, 20, 27, 40, 60, 200)):
+            full = {
+                w.course.id: w.schedule.status
+                for w in schedule.worklist(s, today=today, include_scheduled=True)
+            }
+            light = {
+                row.id: schedule.worklist_status(row, today)
+                for row in s.connection().execute(schedule._light_courses(None))
+            }
+            assert {k: v for k, v in light.items() if v is not None} == full, today
+            overdue = schedule.overdue_by_site(s, today=today)
+            assert sum(overdue.values()) == sum(1 for v in full.values() if v == "overdue")

@@ -84,3 +84,17 @@ def test_spearman_is_exactly_scipys() -> None:
         ref = sps.spearmanr(x, y)
         r, p = spearman(x, y)
         assert r == float(ref.statistic) and p == float(ref.pvalue), (x, y)
+
+
+def test_wilson_interval_is_exactly_scipys() -> None:
+    """The Wilson score interval (written out to avoid importing scipy.stats) equals scipy's
+    binomtest(k, n).proportion_ci(method="wilson") to the last bit, k = 0 and k = n included."""
+    from psoreg.analysis.stats import Count
+
+    for level in (0.9, 0.95, 0.99):
+        for n in range(1, 41):
+            for k in range(n + 1):
+                ref = sps.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+                assert Count(k, n).wilson(level) == (float(ref.low), float(ref.high)), (k, n)
+    assert Count(0, 0).wilson() is None
+    assert Count(3, 8).ci_text() == "37.5% (95% CI 13.7–69.4)"

@@ -177,3 +177,25 @@ def test_km_rows_and_conventions_are_named_in_the_summary() -> None:
     assert "log-log" in s["km_drug_survival"].note
     r = summarize(cohort, compute_outcomes(cohort), km_median="midpoint", km_ci="log")
     assert r["km_drug_survival"].text == "103.5 (95% CI 77–NA) weeks"
+
+
+def test_survival_curve_is_the_km_curve_to_the_last_bit() -> None:
+    """The dashboard's vectorised curve gives exactly :func:`curve` of :func:`kaplan_meier`
+    (ties, censored ties, an event at the last time, all censored, empty)."""
+    import random
+
+    from psoreg.analysis.survival import curve, kaplan_meier, survival_curve
+
+    rng = random.Random(5)
+    cases = [
+        ([3, 3, 3, 5, 5, 8, 8, 8, 12], [1, 0, 1, 1, 1, 0, 0, 1, 1]),
+        ([1.5, 2.0, 2.0], [0, 0, 0]),
+        ([], []),
+        (
+            [round(rng.expovariate(0.02), 1) for _ in range(3000)],
+            [rng.random() < 0.4 for _ in range(3000)],
+        ),
+    ]
+    for t, e in cases:
+        ts, ss, _lo, _hi = curve(kaplan_meier(t, [bool(x) for x in e]))
+        assert survival_curve(t, e) == (ts, ss)

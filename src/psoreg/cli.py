@@ -4,8 +4,6 @@ Errors in input files are printed as a list naming row, column and what was expe
 command exits with status 2; nothing is half-imported.
 """
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,11 +12,33 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from psoreg.cli_lazy import defer_rich_markdown, lazy_group_class
 from psoreg.errors import ImportFailed, InvalidValue
 from psoreg.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+defer_rich_markdown()  # typer's help formatter without markdown-it (psoreg.cli_lazy)
+
+#: The command groups: name -> (module, its Typer app, help). Each is imported only when a
+#: command line names it; ``psoreg --help`` lists them from the name and help given here
+#: (psoreg.cli_lazy). A new group is one line here (an ``app.add_typer`` works too, but is
+#: imported by every command).
+LAZY_GROUPS: dict[str, tuple[str, str, str]] = {
+    "cases": ("psoreg.cases.cli", "cases_app", "Drug-induced and paradoxical psoriasis cases."),
+    "users": ("psoreg.accounts.cli", "users_app", "Accounts: add, deactivate, reset, role, list."),
+    "audit": ("psoreg.accounts.cli", "audit_app", "The audit trail: verify its hash chain."),
+    "sites": ("psoreg.accounts.sites_cli", "sites_app", "Sites and users' roles at them."),
+    "redcap": (
+        "psoreg.interop.redcap.cli",
+        "redcap_app",
+        "REDCap projects: dictionary, records both ways.",
+    ),
+    "fhir": ("psoreg.interop.fhir.cli", "fhir_app", "HL7 FHIR R4 Bundles out and in."),
+    "signals": ("psoreg.signals.cli", "signals_app", "Disproportionality on FAERS reports."),
+}
+
 
 app = typer.Typer(
     name="psoreg",
@@ -26,6 +46,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
+    cls=lazy_group_class(LAZY_GROUPS),
 )
 out = Console()
 err = Console(stderr=True)
@@ -214,27 +235,13 @@ def main(
         raise typer.Exit(2) from None
 
 
-def _register_subcommands() -> None:
-    from psoreg.accounts.cli import audit_app, users_app
-    from psoreg.accounts.sites_cli import sites_app
-    from psoreg.cases.cli import cases_app
-    from psoreg.interop.fhir.cli import fhir_app
-    from psoreg.interop.redcap.cli import redcap_app
-    from psoreg.signals.cli import signals_app
+def _register_synth() -> None:
     from psoreg.synth_cli import synth_command
 
     app.command("synth")(synth_command)
 
-    app.add_typer(cases_app, name="cases", help="Drug-induced and paradoxical psoriasis cases.")
-    app.add_typer(users_app, name="users", help="Accounts: add, deactivate, reset, role, list.")
-    app.add_typer(audit_app, name="audit", help="The audit trail: verify its hash chain.")
-    app.add_typer(sites_app, name="sites", help="Sites and users' roles at them.")
-    app.add_typer(redcap_app, name="redcap", help="REDCap projects: dictionary, records both ways.")
-    app.add_typer(fhir_app, name="fhir", help="HL7 FHIR R4 Bundles out and in.")
-    app.add_typer(signals_app, name="signals", help="Disproportionality on FAERS reports.")
 
-
-_register_subcommands()
+_register_synth()  # first in the help, as before
 
 
 def _print_summary(summary: Any, title: str) -> None:
@@ -528,7 +535,7 @@ def schedule(
         out.print(f"[dim]{d.regimen.notes}[/dim]")
 
 
-def _write_table(df: pd.DataFrame, path: Path) -> None:
+def _write_table(df: "pd.DataFrame", path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in {".csv", ".xlsx"}:

@@ -19,7 +19,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from psoreg.store import audit
@@ -104,6 +105,60 @@ def current(
     if (now - row.last_seen_at).total_seconds() > TOUCH_SECONDS:
         row.last_seen_at = now
     return user, row
+
+
+@dataclass(frozen=True)
+class Found:
+    """A valid browser session as :func:`peek` reads it (plain values, no ORM objects)."""
+
+    session_id: int
+    user_id: int
+    username: str
+    role: str
+    all_sites: bool
+    language: str | None
+
+
+_PEEK = (
+    select(
+        AuthSession.id,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+        AuthSession.last_seen_at,
+        User.id,
+        User.username,
+        User.role,
+        User.active,
+        User.all_sites,
+        User.language,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
+def peek(
+    conn: Connection, token: str | None, settings: Settings = Settings()
+) -> tuple[Found | None, bool]:
+    """The session of a cookie's session id, read with one indexed query and no write: (the
+    session if valid, whether :func:`current` must run in a writing transaction because the
+    session is to be touched or ended for being idle). The same rules as :func:`current`."""
+    if not token:
+        return None, False
+    row = conn.execute(_PEEK, {"token_hash": digest(token)}).first()
+    if row is None:
+        return None, False
+    sid, revoked, expires, seen, user_id, username, role, active, all_sites, language = row
+    now = utcnow()
+    if revoked is not None or now >= expires:
+        return None, False
+    idle = now - seen
+    if idle > dt.timedelta(minutes=settings.idle_minutes):
+        return None, True  # current() ends it
+    if not active:
+        return None, False
+    found = Found(sid, user_id, username, role, bool(all_sites), language)
+    return found, idle.total_seconds() > TOUCH_SECONDS
 
 
 def end(s: Session, token: str | None, reason: str = "logout") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from psoreg.i18n import get_language
 
@@ -51,17 +52,22 @@ def percent(p: float | None, digits: int = 1, lang: str | None = None) -> str:
     return decimal(p, digits, lang) + symbol
 
 
-def date(d: dt.date | dt.datetime | None, form: str = "medium", lang: str | None = None) -> str:
-    """A date as the locale writes it ('30 Nov 2026'; form 'long': '30 November 2026')."""
+@lru_cache(maxsize=16384)
+def _format_date(d: dt.date, form: str, locale: str) -> str:
+    """Babel's ``format_date``, remembered: a page writes the same few hundred dates again and
+    again, and Babel parses the locale and the pattern on every call."""
     from babel.dates import format_date
 
+    return format_date(d, format=form, locale=locale)
+
+
+def date(d: dt.date | dt.datetime | None, form: str = "medium", lang: str | None = None) -> str:
+    """A date as the locale writes it ('30 Nov 2026'; form 'long': '30 November 2026')."""
     if d is None:
         return "—"
-    return format_date(d, format=form, locale=_locale(lang))
+    return _format_date(d, form, _locale(lang))
 
 
 def month(d: dt.date, *, year: bool = False, lang: str | None = None) -> str:
     """A month as a time axis labels it ('Jan', 'Jan 2024'; Malay 'Ogo', 'Ogo 2024')."""
-    from babel.dates import format_date
-
-    return format_date(d, format="MMM y" if year else "MMM", locale=_locale(lang))
+    return _format_date(d, "MMM y" if year else "MMM", _locale(lang))

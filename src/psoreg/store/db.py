@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -180,6 +180,7 @@ class Store:
         # one writer at a time per process on SQLite; other processes wait in busy_timeout
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._group: Any = None
+        self._read_engine = self.engine.execution_options(psoreg_begin="DEFERRED")
 
     @property
     def dialect(self) -> str:
@@ -188,7 +189,15 @@ class Store:
     @property
     def read_engine(self) -> Any:
         """The engine for reading only (a deferred transaction on SQLite: no write lock)."""
-        return self.engine.execution_options(psoreg_begin="DEFERRED")
+        return self._read_engine
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for reading only, rolled back at the end: the cheapest way to run
+        a few queries on the request path (no ORM session; Core queries do not apply the
+        soft-delete filter, so they say ``deleted_at IS NULL`` themselves)."""
+        with self._read_engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def session(self) -> Iterator[Session]:

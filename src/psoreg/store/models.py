@@ -229,6 +229,7 @@ class CourseRow(SoftDeleted, Versioned, Base):
 
 class DoseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "doses"
+    __table_args__ = (Index("ix_doses_course_date", "course_pk", "date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -238,6 +239,7 @@ class DoseRow(SoftDeleted, Versioned, Base):
 
 class VisitRow(SoftDeleted, Versioned, Base):
     __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_course_date", "course_pk", "date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -330,6 +332,21 @@ class CourseOutcomeRow(Base):
     """
 
     __tablename__ = "course_outcomes"
+    #: the list's flags and the stale check read this index, never the JSON rows
+    __table_args__ = (
+        Index(
+            "ix_course_outcomes_patient_flags",
+            "patient_pk",
+            "outcomes_version",
+            "course_pk",
+            "treatment_success",
+            "secondary_failure",
+            "primary_failure",
+            "relapse",
+            "rebound",
+            "paradoxical_event",
+        ),
+    )
     course_pk: Mapped[int] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
     )
@@ -344,6 +361,12 @@ class CourseOutcomeRow(Base):
     relapse: Mapped[bool | None] = mapped_column(Boolean)
     rebound: Mapped[bool | None] = mapped_column(Boolean)
     paradoxical_event: Mapped[bool | None] = mapped_column(Boolean)
+    #: the values the dashboard counts and draws, as columns (copies of ``outcome``'s)
+    drug: Mapped[str | None] = mapped_column(String(64))
+    stopped: Mapped[bool | None] = mapped_column(Boolean)
+    week_pasi75: Mapped[float | None] = mapped_column(Float)
+    weeks_on_treatment: Mapped[float | None] = mapped_column(Float)
+    survival_event: Mapped[bool | None] = mapped_column(Boolean)
     outcome: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

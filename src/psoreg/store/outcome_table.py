@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import bindparam, delete, event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -200,6 +200,7 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
                     "course_id": clean["course_id"],
                     "outcomes_version": version,
                     **{f: _flag(clean.get(f)) for f in FLAGS},
+                    **_dashboard_values(clean),
                     "outcome": clean,
                     "computed_at": now,
                 }
@@ -212,6 +213,21 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
 
 def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _dashboard_values(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns the dashboard reads (copies of the row's values)."""
+    return {
+        "drug": row.get("drug"),
+        "stopped": _flag(row.get("stopped")),
+        "week_pasi75": _number(row.get("week_pasi75")),
+        "weeks_on_treatment": _number(row.get("weeks_on_treatment")),
+        "survival_event": _flag(row.get("survival_event")),
+    }
 
 
 def stale_patients(session: Session) -> list[int]:
@@ -302,10 +318,12 @@ def outcome_records(
     if pks is not None:
         q = q.where(CourseOutcomeRow.patient_pk.in_(pks))
         courses = courses.where(CourseRow.patient_pk.in_(pks))
-    stored = {pk: (v, o) for pk, v, o in session.execute(q)}
+    session.flush()  # Core on the session's connection (no ORM rows to build): flush first
+    conn = session.connection()
+    stored = {pk: (v, o) for pk, v, o in conn.execute(q)}
     records = []
     missing: set[int] = set()
-    for course_pk, patient_pk in session.execute(courses):
+    for course_pk, patient_pk in conn.execute(courses):
         found = stored.get(course_pk)
         if found is None or found[0] != version:
             missing.add(patient_pk)
@@ -316,6 +334,31 @@ def outcome_records(
         records += [{k: plain(v) for k, v in r.items()} for r in fresh.to_dict("records")]
     records.sort(key=lambda r: r["course_id"])
     return records
+
+
+_STORED_OF_PATIENT = select(
+    CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
+).where(CourseOutcomeRow.patient_pk == bindparam("pk"))
+
+
+def patient_outcomes(
+    session: Session, patient_pk: int, course_pks: Iterable[int], *, compute: bool = True
+) -> list[dict[str, Any]] | None:
+    """The outcomes of one patient's courses ``course_pks`` (those the page shows), as
+    :func:`outcome_records` gives them, with one query when every course has a current stored
+    row (the patient page); otherwise :func:`outcome_records` (computed now, not written), or
+    None when not ``compute``."""
+    from psoreg.outcomes.compiled import outcomes_version
+
+    version = outcomes_version(session_options(session))
+    rows = session.connection().execute(_STORED_OF_PATIENT, {"pk": patient_pk})
+    stored = {pk: outcome for pk, v, outcome in rows if v == version}
+    wanted = list(course_pks)
+    if all(pk in stored for pk in wanted):
+        return sorted((stored[pk] for pk in wanted), key=lambda r: r["course_id"])
+    if not compute:
+        return None
+    return outcome_records(session, [patient_pk], include_excluded=True)
 
 
 _PA_TYPES = {"string": "string", "float64": "float64", "boolean": "bool_", "int64": "int64"}
@@ -355,26 +398,18 @@ DASHBOARD_COLUMNS = (
 
 def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.DataFrame:
     """The few outcome columns the dashboard needs, for every analysed course (of ``sites``),
-    read with the database's JSON functions (no JSON decoding in Python), with the patient's
-    site. Falls back to :func:`read_outcomes` when any course has no current stored row, so a
-    stale value is never counted."""
+    read from the stored rows' own columns (no JSON decoded), with the patient's site. Falls
+    back to :func:`read_outcomes` when any course has no current stored row, so a stale value
+    is never counted."""
     import pandas as pd
 
     from psoreg.outcomes.compiled import outcomes_version
 
     version = outcomes_version(session_options(session))
-    o = CourseOutcomeRow.outcome
+    o = CourseOutcomeRow
     q = select(
-        CourseOutcomeRow.outcomes_version,
-        o["drug"].as_string(),
-        o["stopped"].as_boolean(),
-        CourseOutcomeRow.treatment_success,
-        CourseOutcomeRow.secondary_failure,
-        o["week_pasi75"].as_float(),
-        CourseOutcomeRow.relapse,
-        CourseOutcomeRow.paradoxical_event,
-        o["weeks_on_treatment"].as_float(),
-        o["survival_event"].as_boolean(),
+        o.outcomes_version,
+        *(getattr(o, c) for c in DASHBOARD_COLUMNS if c != "site"),
         PatientRow.site,
     ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
     rows = session.connection().execute(_analysed_courses(q, sites)).all()

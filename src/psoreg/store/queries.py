@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from psoreg.i18n import N_, _
@@ -275,6 +275,19 @@ class QueryView:
     assigned_to: str | None
     updated_at: Any
     question: str | None
+
+
+def has_unresolved(conn: Any, patient_pk: int) -> bool:
+    """Whether patient ``patient_pk`` has an unresolved query (one cheap Core query, so that a
+    page calls :func:`listing` only when there is something to list)."""
+    return conn.execute(_UNRESOLVED_OF_PATIENT, {"pk": patient_pk}).first() is not None
+
+
+_UNRESOLVED_OF_PATIENT = (
+    select(DataQuery.id)
+    .where(DataQuery.patient_pk == bindparam("pk"), DataQuery.status.in_(UNRESOLVED))
+    .limit(1)
+)
 
 
 def listing(

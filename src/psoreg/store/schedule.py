@@ -117,32 +117,46 @@ def course_schedule(c: CourseRow, today: dt.date | None = None) -> CourseSchedul
             )
             out.missed_weeks = tuple(d.week for d in devs if d.kind == "missed")
             out.other_deviations = tuple(d.message for d in devs if d.kind != "missed")
-            if c.stop_date is None:
-                last = given[-1][0]
-                horizon = max(last, _weeks(c.start_date, today)) + 120
-                label = expected_doses(drug, horizon, weight)
-                nxt = next((x for x in label if x.week > last + TOLERANCE_WEEKS), None)
-                if nxt is not None:
-                    # the gap after the last dose given, as the label spaces the two
-                    prev = max((x.week for x in label if x.week < nxt.week), default=0.0)
-                    out.next_dose = _date(doses[-1].date, 0) + dt.timedelta(
-                        days=round((nxt.week - prev) * 7)
-                    )
-                    out.next_dose_week = round(_weeks(c.start_date, out.next_dose), 1)
-                    out.next_dose_mg = nxt.dose
-                    out.dose_status = status_of(out.next_dose, today)
-        if c.stop_date is None:
-            first = float(drug.response_week or 12)
-            last_visit = max((_weeks(c.start_date, v.date) for v in c.visits), default=0.0)
-            week = first
-            while week <= last_visit + TOLERANCE_WEEKS:
-                week += VISIT_INTERVAL_WEEKS
-            out.next_visit_week = week
-            out.next_visit = _date(c.start_date, week)
-            out.visit_status = status_of(out.next_visit, today)
+        last_visit = max((v.date for v in c.visits), default=None)
+        _next_due(out, drug, c, weight, doses[-1].date if doses else None, last_visit, today)
     except InvalidValue as exc:
         out.error = str(exc)
     return out
+
+
+def _next_due(
+    out: CourseSchedule,
+    drug: Any,
+    c: Any,
+    weight: float | None,
+    last_dose: dt.date | None,
+    last_visit: dt.date | None,
+    today: dt.date,
+) -> None:
+    """The next dose and visit of an ongoing course ``c`` (``start_date``, ``stop_date``), from
+    its last dose and last visit only: all the worklist needs (:func:`worklist_status`)."""
+    if c.stop_date is not None:
+        return
+    if last_dose is not None:
+        last = _weeks(c.start_date, last_dose)
+        horizon = max(last, _weeks(c.start_date, today)) + 120
+        label = expected_doses(drug, horizon, weight)
+        nxt = next((x for x in label if x.week > last + TOLERANCE_WEEKS), None)
+        if nxt is not None:
+            # the gap after the last dose given, as the label spaces the two
+            prev = max((x.week for x in label if x.week < nxt.week), default=0.0)
+            out.next_dose = _date(last_dose, 0) + dt.timedelta(days=round((nxt.week - prev) * 7))
+            out.next_dose_week = round(_weeks(c.start_date, out.next_dose), 1)
+            out.next_dose_mg = nxt.dose
+            out.dose_status = status_of(out.next_dose, today)
+    first = float(drug.response_week or 12)
+    seen = _weeks(c.start_date, last_visit) if last_visit is not None else 0.0
+    week = first
+    while week <= seen + TOLERANCE_WEEKS:
+        week += VISIT_INTERVAL_WEEKS
+    out.next_visit_week = week
+    out.next_visit = _date(c.start_date, week)
+    out.visit_status = status_of(out.next_visit, today)
 
 
 @dataclass
@@ -193,3 +207,74 @@ def worklist(
 
 def overdue_count(session: Session, sites: Iterable[str] | None = None) -> int:
     return sum(1 for w in worklist(session, sites) if w.schedule.status == "overdue")
+
+
+def _light_courses(sites: Iterable[str] | None) -> Any:
+    """Ongoing courses (not deleted, of patients not deleted, of ``sites``) with what their
+    next dose and visit depend on: the last visit, the first and last dose and the smallest
+    dose (one row per course, aggregated by the database)."""
+    from sqlalchemy import func
+
+    from psoreg.store.models import DoseRow, VisitRow
+
+    def of_course(q: Any, model: Any) -> Any:
+        return (
+            q.where(model.course_pk == CourseRow.id, model.deleted_at.is_(None))
+            .correlate(CourseRow)
+            .scalar_subquery()
+        )
+
+    q = (
+        select(
+            CourseRow.id,
+            CourseRow.drug,
+            CourseRow.start_date,
+            CourseRow.stop_date,
+            PatientRow.site,
+            PatientRow.weight_kg,
+            of_course(select(func.max(VisitRow.date)), VisitRow).label("last_visit"),
+            of_course(select(func.min(DoseRow.date)), DoseRow).label("first_dose"),
+            of_course(select(func.max(DoseRow.date)), DoseRow).label("last_dose"),
+            of_course(select(func.min(DoseRow.dose_mg)), DoseRow).label("least_dose"),
+        )
+        .join(PatientRow, PatientRow.id == CourseRow.patient_pk)
+        .where(
+            CourseRow.stop_date.is_(None),
+            CourseRow.deleted_at.is_(None),
+            PatientRow.deleted_at.is_(None),
+        )
+    )
+    if sites is not None:
+        q = q.where(PatientRow.site.in_(sorted(sites)))
+    return q
+
+
+def worklist_status(row: Any, today: dt.date) -> str | None:
+    """The worklist status of a course as :func:`course_schedule` gives it, from a row of
+    :func:`_light_courses` (no doses or visits loaded)."""
+    out = CourseSchedule(records_doses=row.last_dose is not None)
+    try:
+        drug = get_drug(row.drug)
+        # what dose_deviations refuses (a dose before the start, a dose of 0 mg or less)
+        # leaves the course unscheduled, as in course_schedule
+        if row.last_dose is not None and (
+            row.first_dose < row.start_date or not row.least_dose > 0
+        ):
+            return None
+        _next_due(out, drug, row, row.weight_kg, row.last_dose, row.last_visit, today)
+    except InvalidValue:
+        return None
+    return out.status
+
+
+def overdue_by_site(
+    session: Session, sites: Iterable[str] | None = None, today: dt.date | None = None
+) -> dict[str, int]:
+    """Ongoing courses with a dose or visit overdue, counted by the patient's site (the
+    dashboard): the same statuses as :func:`worklist`, from one aggregate query."""
+    today = today or dt.date.today()
+    counts: dict[str, int] = {}
+    for row in session.connection().execute(_light_courses(sites)):
+        if worklist_status(row, today) == "overdue":
+            counts[row.site] = counts.get(row.site, 0) + 1
+    return counts

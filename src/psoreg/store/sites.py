@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from psoreg.i18n import _
@@ -206,6 +207,27 @@ def actor_sites(s: Session, user: User) -> tuple[tuple[str, str], ...] | None:
         return None
     rows = s.execute(select(UserSite.site, UserSite.role).where(UserSite.user_id == user.id)).all()
     return tuple((site, role) for site, role in sorted(rows))
+
+
+_MEMBERSHIPS = select(UserSite.site, UserSite.role).where(UserSite.user_id == bindparam("user"))
+
+
+def memberships(
+    conn: Connection, user_id: int, role: str, all_sites: bool
+) -> tuple[tuple[str, str], ...] | None:
+    """As :func:`actor_sites`, from plain values, with one Core query (the request path)."""
+    if role == "admin" or all_sites:
+        return None
+    rows = conn.execute(_MEMBERSHIPS, {"user": user_id}).all()
+    return tuple((site, role) for site, role in sorted(rows))
+
+
+_SITE_NAME = select(Site.name).where(Site.code == bindparam("code"))
+
+
+def site_name(conn: Connection, code: str | None) -> str | None:
+    """The name of site ``code`` (its code when there is no such site)."""
+    return conn.execute(_SITE_NAME, {"code": code}).scalar() or code
 
 
 def patients_per_site(s: Session) -> dict[str, int]:

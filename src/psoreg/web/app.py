@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +22,7 @@ from psoreg.i18n import N_, _
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
-from psoreg.store.sites import actor_sites
+from psoreg.store.sites import memberships
 from psoreg.web.security import (
     CsrfError,
     SecurityHeaders,
@@ -30,6 +33,9 @@ from psoreg.web.security import (
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+# the templates are part of the installed package: compiled once per process, never stat()ed
+# again on each request to see whether they changed
+templates.env.auto_reload = False
 
 
 def _week(value: Any) -> str:
@@ -46,6 +52,26 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
+
+
+@lru_cache(maxsize=4096)
+def _markup(lang: str, message: str) -> Markup:
+    """``message`` translated into ``lang`` as jinja2's newstyle gettext returns it without
+    variables (``%%`` read as ``%``); the catalogues do not change while the process runs."""
+    return Markup(i18n.translations(lang).gettext(message)) % {}
+
+
+@pass_context
+def _template_gettext(context: Any, message: str, /, **variables: Any) -> str:
+    """``{{ _("...") }}``: jinja2.ext.i18n's newstyle gettext (escaped, ``%(name)s`` filled
+    from ``variables``), with the translation looked up once per language and message (a
+    patient page calls it about 150 times)."""
+    if variables or not context.eval_ctx.autoescape or not message:
+        return context.call(templates.env.globals["gettext"], message, **variables)
+    return _markup(i18n.get_language(), message)
+
+
+templates.env.globals["_"] = _template_gettext
 
 
 def _globals() -> None:
@@ -122,30 +148,60 @@ def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
+    found, must_write, member_of = _peek(request)
+    if must_write:
+        found = _touched(request, found)
+    return _logged_in(request, found, member_of)
+
+
+async def current_actor_async(request: Request) -> Actor:
+    """:func:`current_actor` for ``async`` pages: the read (one indexed query, a few hundred
+    microseconds) runs on the event loop; only touching or ending the session (a write, which
+    may wait for the write lock) goes to the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    found, must_write, member_of = _peek(request)
+    if must_write:
+        found = await run_in_threadpool(_touched, request, found)
+    return _logged_in(request, found, member_of)
+
+
+def _peek(request: Request) -> tuple[Any, bool, Any]:
     sid = request.session.get("sid")
     if not sid:
         raise NotLoggedIn()
     store, settings = store_of(request), request.app.state.settings.sessions
-    # a read first (no write lock); a write only when the session is to be touched or ended
-    with store.reader() as s:
-        found = sessions.current(s, sid, settings)
-        must_write = bool(s.dirty)
+    member_of = None
+    # one indexed read (no ORM, no write lock); a write only when the session is to be touched
+    # (at most once a minute) or ended for being idle
+    with store.read_connection() as conn:
+        found, must_write = sessions.peek(conn, sid, settings)
         if found is not None:
-            user, row = found
-            username, role, user_id, session_id = user.username, user.role, user.id, row.id
-            member_of = actor_sites(s, user)
-            language = user.language
-    if must_write:
-        with store.session() as s:
-            found = sessions.current(s, sid, settings)
+            member_of = memberships(conn, found.user_id, found.role, found.all_sites)
+    return found, must_write, member_of
+
+
+def _touched(request: Request, found: Any) -> Any:
+    """Touch (or end, when idle) the session in a writing transaction; None if it is over."""
+    settings = request.app.state.settings.sessions
+    with store_of(request).session() as s:
+        if sessions.current(s, request.session.get("sid"), settings) is None:
+            return None
+    return found
+
+
+def _logged_in(request: Request, found: Any, member_of: Any) -> Actor:
     if found is None:
         request.session.clear()
         raise NotLoggedIn()
-    actor = Actor(username, role, client_address(request), member_of)
+    actor = Actor(found.username, found.role, client_address(request), member_of)
     request.state.actor = actor
-    request.state.session_id = session_id
-    request.state.user_id = user_id
-    request.state.language = language
+    request.state.session_id = found.session_id
+    request.state.user_id = found.user_id
+    request.state.language = found.language
     return actor
 
 

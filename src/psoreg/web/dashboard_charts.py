@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from psoreg.analysis.survival import curve, kaplan_meier
+from psoreg.analysis.survival import survival_curve
 from psoreg.i18n import _
 
 COLORS = ("#2b6cb0", "#2f855a", "#9c4221", "#6b46c1", "#b83280", "#2c7a7b", "#975a16")
@@ -74,11 +74,11 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
         d = df.dropna(subset=["weeks_on_treatment"])
         if d.empty:
             continue
-        km = kaplan_meier(
+        ts, ss = survival_curve(
             d["weeks_on_treatment"].astype(float),
             d["survival_event"].astype("boolean").fillna(False).astype(bool),
         )
-        groups.append((str(drug), curve(km), float(d["weeks_on_treatment"].max()), len(d)))
+        groups.append((str(drug), (ts, ss), float(d["weeks_on_treatment"].max()), len(d)))
     if not groups:
         return '<p class="muted">' + escape(_("No course to show.")) + "</p>"
     months = max(g[2] for g in groups) / WEEKS_PER_MONTH
@@ -113,7 +113,7 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
     body.append(
         f'<text x="{(left + w - right) / 2}" y="{h - 4}" text-anchor="middle">{escape(axis)}</text>'
     )
-    for i, (drug, (ts, ss, _lo, _hi), last, n) in enumerate(groups):
+    for i, (drug, (ts, ss), last, n) in enumerate(groups):
         col = COLORS[i % len(COLORS)]
         pts, prev = [], 1.0
         for t, s in zip(ts, ss, strict=True):

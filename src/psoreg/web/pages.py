@@ -17,14 +17,21 @@ from psoreg.accounts import sessions, users
 from psoreg.i18n import N_, _
 from psoreg.store import queries, service, sites
 from psoreg.store.errors import Conflict, FieldError
-from psoreg.store.export import load_patients
 from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import PatientRow
-from psoreg.store.outcome_table import dashboard_table, outcome_records
+from psoreg.store.outcome_table import dashboard_table, patient_outcomes
+from psoreg.store.patient_record import load_record
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
 from psoreg.web import exports, forms
-from psoreg.web.app import current_actor, render, secret_of, see_other, store_of
+from psoreg.web.app import (
+    current_actor,
+    current_actor_async,
+    render,
+    secret_of,
+    see_other,
+    store_of,
+)
 from psoreg.web.charts import timeline_svg
 from psoreg.web.patient_list import Filters
 from psoreg.web.patient_list import patient_page as list_page
@@ -41,6 +48,7 @@ router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+AsyncActorDep = Annotated[Actor, Depends(current_actor_async)]
 CHILDREN = ("doses", "visits", "events", "relapses")
 
 
@@ -130,37 +138,57 @@ def patient_list(
 
 
 @router.get("/patients/{pk}", response_class=HTMLResponse)
-def patient_page(request: Request, pk: int, actor: ActorDep) -> Response:
+async def patient_page(request: Request, pk: int, actor: AsyncActorDep) -> Response:
+    """The patient's record: a few milliseconds of Core reads and rendering, run on the event
+    loop (a thread-pool hop for the page and another for the user cost more than the page,
+    and threads only take turns at the GIL). A patient whose outcomes are not stored (consent
+    withdrawn, or not yet refreshed) has them computed by the engine, in the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    ctx = _patient_context(request, pk, actor, compute=False)
+    if ctx is None:
+        ctx = await run_in_threadpool(_patient_context, request, pk, actor, compute=True)
+    return render(request, "patient.html", **ctx)
+
+
+def _patient_context(
+    request: Request, pk: int, actor: Actor, *, compute: bool
+) -> dict[str, Any] | None:
+    """What patient.html shows of patient ``pk`` (None: an outcome must be computed and
+    ``compute`` is false)."""
     with store_of(request).reader() as s:
-        found = load_patients(s, [pk], sites=actor.site_codes, include_excluded=True)
-        if not found:
+        conn = s.connection()  # Core reads: the page only shows the record
+        p = load_record(conn, pk, actor.site_codes)
+        if p is None:
             raise service.NotFound(f"no patient {pk}")
-        p = found[0]
-        records = outcome_records(s, [pk], include_excluded=True)
+        records = patient_outcomes(s, pk, [c.id for c in p.courses], compute=compute)
+        if records is None:
+            return None
         table = {r["course_id"]: r for r in records}
         lens = Lens.of(actor, secret_of(request), p)
         patient = patient_summary(p, lens)
         courses = [
             course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
         ]
-        open_queries = queries.listing(s, actor, status="unresolved", patient_pk=pk)
+        open_queries = (
+            queries.listing(s, actor, status="unresolved", patient_pk=pk)
+            if queries.has_unresolved(conn, pk)
+            else []
+        )
         excluded = reason_excluded(p)
-        site_name = sites.names(s).get(p.site, p.site)
+        site_name = sites.site_name(conn, p.site)
         can_write = actor.can_at(p.site, "records.write")
-    marks = {(q.table, q.record_pk) for q in open_queries}
-    return render(
-        request,
-        "patient.html",
-        patient=patient,
-        courses=courses,
-        svg=timeline_svg(courses),
-        flags=OUTCOME_FLAGS,
-        queries=open_queries,
-        queried=marks,
-        excluded=excluded,
-        site_name=site_name,
-        can_write=can_write,
-    )
+    return {
+        "patient": patient,
+        "courses": courses,
+        "svg": timeline_svg(courses),
+        "flags": OUTCOME_FLAGS,
+        "queries": open_queries,
+        "queried": {(q.table, q.record_pk) for q in open_queries},
+        "excluded": excluded,
+        "site_name": site_name,
+        "can_write": can_write,
+    }
 
 
 # --- forms -------------------------------------------------------------------------------------
@@ -717,10 +745,7 @@ def dashboard(request: Request, actor: ActorDep) -> Response:
         per_site = dict(s.execute(q).all())
         excluded = exclusions(s, codes)
         open_queries = queries.unresolved_by_site(s, actor)
-        overdue: dict[str, int] = {}
-        for w in schedule.worklist(s, codes):
-            if w.schedule.status == "overdue":
-                overdue[w.patient.site] = overdue.get(w.patient.site, 0) + 1
+        overdue = schedule.overdue_by_site(s, codes)
     stats = exports.dashboard_stats(table, sum(per_site.values()))
     charts = {
         "response": dc.response_by_drug(stats["by_drug"]),

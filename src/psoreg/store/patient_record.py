@@ -1,0 +1,78 @@
+"""One patient's record for display, read with a few Core queries (no ORM object graph).
+
+The patient page only shows the record: it needs no identity map, no change tracking and no
+relationship loaders, which cost more than the queries themselves (about 15 ms of CPU for a
+patient with two courses and thirty visits, against about 1 ms here). The result has the
+attribute names of the ORM rows (``p.courses[0].visits[0].pasi``), so the page's presenters
+(:mod:`psoreg.web.present`) and the schedule (:mod:`psoreg.store.schedule`) take either.
+
+Core queries skip the session's soft-delete filter (:mod:`psoreg.store.softdelete`), so every
+query here says ``deleted_at IS NULL`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from psoreg.store.models import CourseRow, DoseRow, EventRow, PatientRow, RelapseRow, VisitRow
+
+_PATIENT = select(PatientRow.__table__).where(
+    PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None)
+)
+_COURSES = (
+    select(CourseRow.__table__)
+    .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
+    .order_by(CourseRow.start_date, CourseRow.id)
+)
+#: (attribute, table) of each course's records, in the order the ORM relationships sort them
+CHILDREN = (
+    ("doses", DoseRow),
+    ("visits", VisitRow),
+    ("events", EventRow),
+    ("relapses", RelapseRow),
+)
+
+
+def _children(model: Any) -> Any:
+    t = model.__table__
+    return (
+        select(t)
+        .join(CourseRow.__table__, CourseRow.id == t.c.course_pk)
+        .where(
+            CourseRow.patient_pk == bindparam("pk"),
+            CourseRow.deleted_at.is_(None),
+            t.c.deleted_at.is_(None),
+        )
+        .order_by(t.c.date, t.c.id)
+    )
+
+
+_CHILD_QUERIES = tuple((name, _children(model)) for name, model in CHILDREN)
+
+
+def load_record(
+    conn: Connection, pk: int, sites: Iterable[str] | None = None
+) -> SimpleNamespace | None:
+    """Patient ``pk`` with its courses (``start_date`` order) and each course's doses, visits,
+    events and relapses (date order), none deleted; None when there is no such patient, it is
+    deleted, or it is not of ``sites`` (None: any site). Patients left out of analyses (consent)
+    are returned: this is their own record."""
+    row = conn.execute(_PATIENT, {"pk": pk}).first()
+    if row is None or (sites is not None and row.site not in set(sites)):
+        return None
+    patient = SimpleNamespace(**row._mapping)
+    courses = [
+        SimpleNamespace(**c._mapping, patient=patient, doses=[], visits=[], events=[], relapses=[])
+        for c in conn.execute(_COURSES, {"pk": pk})
+    ]
+    patient.courses = courses
+    by_pk = {c.id: c for c in courses}
+    for name, query in _CHILD_QUERIES:
+        for r in conn.execute(query, {"pk": pk}):
+            getattr(by_pk[r.course_pk], name).append(r)
+    return patient
