@@ -58,13 +58,15 @@ PASSWORD = "Plaque-Pustule-Bench-2026!"  # passes the password policy (zxcvbn 4)
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
-    """A registry of ``patients`` synthetic patients (bulk insert), users, stored outcomes."""
+def seed_registry(url: str, patients: int, work: Path, data: Path) -> dict[str, int]:
+    """A registry of ``patients`` synthetic patients (bulk insert), users, stored outcomes,
+    its audit trail keyed by ``data``'s ``secret.key`` (the folder the server is given)."""
     import pyarrow.parquet as pq
     from sqlalchemy import insert
 
     from psoreg.accounts.users import add_user
     from psoreg.store import open_store
+    from psoreg.store.db import site_secret
     from psoreg.store.models import (
         CourseRow,
         EventRow,
@@ -92,7 +94,7 @@ def seed_registry(url: str, patients: int, work: Path) -> dict[str, int]:
         if v["course_id"] in keep_c:
             visits_by.setdefault(v["course_id"], []).append(v)
     today = dt.date.today()
-    store = open_store(url)
+    store = open_store(url, secret=site_secret(data))
     pk_of_patient: dict[str, int] = {}
     pk_of_course: dict[str, int] = {}
     start_of: dict[str, dt.date] = {}
@@ -613,7 +615,7 @@ def main() -> None:
                 shutil.copy2(Path(seeded) / name, data / name)
             results["seed"] = {"copied_from": seeded}
         else:
-            results["seed"] = seed_registry(url, patients, work)
+            results["seed"] = seed_registry(url, patients, work, data)
             if os.environ.get("BENCH_WEB_KEEP"):  # keep the seeded registry for later runs
                 keep = Path(os.environ["BENCH_WEB_KEEP"])
                 keep.mkdir(parents=True, exist_ok=True)
@@ -669,7 +671,7 @@ def main() -> None:
                     pg_url = pg.fresh()
                     pg_data = work / "pg"
                     pg_data.mkdir()
-                    results["seed_pg"] = seed_registry(pg_url, patients, work)
+                    results["seed_pg"] = seed_registry(pg_url, patients, work, pg_data)
                     results["writes_postgresql"] = write_phase(
                         pg_url, pg_data, workers, nwriters, wseconds
                     )
