@@ -215,6 +215,24 @@ def test_the_wrong_secret_is_told_apart_from_tampering(site, tmp_path: Path) -> 
     assert _verify(store, tmp_path / "missing").exit_code == 2
 
 
+def test_serve_refuses_another_secret_at_start_up(site, tmp_path: Path) -> None:
+    """A data folder with another secret.key stops ``psoreg serve`` before it listens (it used
+    to start, then answer 500 on the first write); the site's own folder starts."""
+    from psoreg.store.audit import AuditKeyMismatch
+    from psoreg.web.run import build
+
+    store, folder = site
+    url = store.engine.url.render_as_string(hide_password=False)
+    other = tmp_path / "other-site"
+    other.mkdir()
+    (other / "secret.key").write_text("another-secret")
+    with pytest.raises(AuditKeyMismatch, match="written with another secret.key"):
+        build(url, other)
+    r = runner.invoke(cli, ["serve", "--db", url, "--data", str(other), "--no-demo"])
+    assert r.exit_code == 2 and "written with another secret.key" in " ".join(r.output.split())
+    assert build(url, folder).has_users is not None  # the right secret opens it
+
+
 def test_a_purge_audits_every_record_it_removes(site) -> None:
     store, folder = site
     with store.session() as s:

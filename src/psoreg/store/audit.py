@@ -102,6 +102,20 @@ def entry_hash(key: bytes, prev_hash: str, values: dict[str, Any]) -> str:
 # --- appending -------------------------------------------------------------------------------
 
 
+WRONG_KEY = (
+    "this database's audit trail was written with another secret.key: "
+    "give psoreg the data folder that holds the site's secret"
+)
+
+
+def require_key(conn: Connection, secret: str) -> None:
+    """Refuse a ``secret`` other than the one the audit trail was written with, before any
+    write (``psoreg serve`` checks it at start-up instead of answering 500 on the first write)."""
+    check = conn.execute(select(AuditHead.key_check).where(AuditHead.id == 1)).scalar()
+    if check is not None and not hmac.compare_digest(check, key_check(chain_key(secret))):
+        raise AuditKeyMismatch(WRONG_KEY)
+
+
 def _lock_head(conn: Connection) -> tuple[int, str, str | None]:
     """Take the chain's lock and read its end (last id, last hash, key check)."""
     q = select(AuditHead.last_id, AuditHead.last_hash, AuditHead.key_check).where(AuditHead.id == 1)
@@ -131,10 +145,7 @@ def _chain(session: Session, _ctx: Any, _instances: Any) -> None:
     conn = session.connection()
     last_id, last_hash, check = _lock_head(conn)
     if check is not None and not hmac.compare_digest(check, key_check(key)):
-        raise AuditKeyMismatch(
-            "this database's audit trail was written with another secret.key: "
-            "give psoreg the data folder that holds the site's secret"
-        )
+        raise AuditKeyMismatch(WRONG_KEY)
     for row in rows:
         last_id += 1
         row.id = last_id

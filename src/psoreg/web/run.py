@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from psoreg.accounts.passwords import generate
 from psoreg.accounts.users import add_user
-from psoreg.store import open_store
+from psoreg.store import audit, open_store
 from psoreg.store.db import locate, masked, site_secret
 from psoreg.store.models import User
 from psoreg.store.seed import is_empty, seed_visit_cohort
@@ -52,6 +52,8 @@ def build(
     url, folder = locate(db, data)
     secret = site_secret(folder)
     store = open_store(url, secret=secret)
+    with store.read_connection() as conn:  # a wrong secret.key stops here, not at a first write
+        audit.require_key(conn, secret)
     warm(store.options)
     seeded, created = 0, []
     with store.session() as s:
