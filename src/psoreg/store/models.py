@@ -322,6 +322,17 @@ class AuditHead(Base):
     key_check: Mapped[str | None] = mapped_column(String(64))
 
 
+#: outcome flags kept as columns of :class:`CourseOutcomeRow` (the patient list filters on them)
+OUTCOME_FLAG_COLUMNS = (
+    "treatment_success",
+    "secondary_failure",
+    "primary_failure",
+    "relapse",
+    "rebound",
+    "paradoxical_event",
+)
+
+
 class CourseOutcomeRow(Base):
     """A course's outcomes as the engine derived them (``psoreg.store.outcome_table``).
 
@@ -339,12 +350,7 @@ class CourseOutcomeRow(Base):
             "patient_pk",
             "outcomes_version",
             "course_pk",
-            "treatment_success",
-            "secondary_failure",
-            "primary_failure",
-            "relapse",
-            "rebound",
-            "paradoxical_event",
+            *OUTCOME_FLAG_COLUMNS,
         ),
     )
     course_pk: Mapped[int] = mapped_column(

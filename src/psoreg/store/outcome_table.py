@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
 from psoreg.store.models import (
+    OUTCOME_FLAG_COLUMNS,
     CourseOutcomeRow,
     CourseRow,
     DoseRow,
@@ -42,14 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 #: outcome flags kept as columns (the patient list filters on them)
-FLAGS = (
-    "treatment_success",
-    "secondary_failure",
-    "primary_failure",
-    "relapse",
-    "rebound",
-    "paradoxical_event",
-)
+FLAGS = OUTCOME_FLAG_COLUMNS
 TOUCHED = "psoreg_touched_patients"
 TOUCHED_COURSES = "psoreg_touched_courses"
 OPTIONS = "psoreg_outcome_options"
