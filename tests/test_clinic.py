@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from psoreg.store.models import PatientRow
@@ -175,48 +175,63 @@ def test_summarize_by_site(tmp_path: Path) -> None:
     assert counts == {"KL": "3", "PEN": "2"}
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_dashboard_overdue_counts_match_the_worklist(seeded_store) -> None:
-    """The dashboard counts overdue courses from one aggregate query (the last visit, the first
-    and last dose); every course must get the status the worklist's full schedule gives it,
-    also for doses the schedule refuses (before the start, 0 mg) and late or early doses."""
+    """The dashboard counts overdue courses in the database (:func:`schedule.overdue_courses`);
+    every course must be overdue there exactly when the worklist's full schedule says so, for
+    every drug of the catalogue, also for doses the schedule refuses (before the start, 0 mg, an
+    impossible weight), late, early and twice-weekly doses, brand names and stopped courses."""
+    from psoreg.catalogue import all_drugs
     from psoreg.store import schedule
     from psoreg.store.models import CourseRow, DoseRow, VisitRow
 
     start = dt.date(2024, 1, 1)
+    cases = {
+        "no-doses": ("adalimumab", [], [0, 13]),
+        "on-label": ("ustekinumab", [0, 4, 16], [0, 12]),
+        "late-dose": ("ustekinumab", [0, 4, 23], [-1, 30]),
+        "before-start": ("secukinumab", [-2, 0, 1], [4]),
+        "zero-mg": ("ixekizumab", [0, 2], []),
+        "brand-name": ("Stelara", [0, 4], [16]),
+        "stopped": ("guselkumab", [0], []),
+        "heavy": ("ustekinumab", [0], []),  # the patient's weight is past the catalogue's limit
+    }
+    for i, d in enumerate(all_drugs()):  # every label, doses given on odd days and half weeks
+        cases[f"label-{i}"] = (d.name, [0, 0.5, 3 + i / 7, 9.5 + i / 7], [i % 3 * 13])
+        cases[f"induction-{i}"] = (d.name, [0, 1 + i / 7], [])
     with seeded_store.session() as s:
-        patient = s.scalars(select(PatientRow).order_by(PatientRow.id)).first()
-        cases = {
-            "no-doses": ("adalimumab", [], [0, 13]),
-            "on-label": ("ustekinumab", [0, 4, 16], [0, 12]),
-            "late-dose": ("ustekinumab", [0, 4, 23], [-1, 30]),
-            "before-start": ("secukinumab", [-2, 0, 1], [4]),
-            "zero-mg": ("ixekizumab", [0, 2], []),
-        }
+        patients = s.scalars(select(PatientRow).order_by(PatientRow.id).limit(2)).all()
         for i, (name, (drug, doses, visits)) in enumerate(cases.items()):
-            c = CourseRow(
-                course_id=f"WL-{i}", patient_pk=patient.id, drug=drug, start_date=start, version=1
-            )
+            owner = patients[1] if name == "heavy" else patients[0]
+            c = CourseRow(course_id=f"WL-{i}", patient_pk=owner.id, drug=drug, start_date=start,
+                          stop_date=start if name == "stopped" else None, version=1)  # fmt: skip
             s.add(c)
             s.flush()
             for w in doses:
                 mg = 0.0 if name == "zero-mg" and w == 2 else 45.0
-                s.add(DoseRow(course_pk=c.id, date=start + dt.timedelta(weeks=w), dose_mg=mg,
-                              version=1))  # fmt: skip
+                s.add(DoseRow(course_pk=c.id, date=start + dt.timedelta(days=round(w * 7)),
+                              dose_mg=mg, version=1))  # fmt: skip
             for w in visits:
                 s.add(VisitRow(course_pk=c.id, date=start + dt.timedelta(weeks=w), pasi=5.0,
                                version=1))  # fmt: skip
         s.flush()  # records the service would refuse (a dose before the start, 0 mg): as a
         s.info.pop("written", None)  # bulk load writes them, past the audit's check
+    with seeded_store.session() as s:  # past the catalogue's limit (a bulk load): no dose schedule
+        s.execute(update(PatientRow).where(PatientRow.id == patients[1].id).values(weight_kg=600))
+    seen_overdue = 0
     with seeded_store.reader() as s:
-        for today in (start + dt.timedelta(weeks=w) for w in (3, 10, 20, 27, 40, 60, 200)):
+        days = [3, 10, 20, 27, 40, 60, 200] + list(range(1, 30 * 7, 5))
+        for today in (start + dt.timedelta(days=d * 7 if d in (3, 10) else d) for d in days):
             full = {
                 w.course.id: w.schedule.status
                 for w in schedule.worklist(s, today=today, include_scheduled=True)
             }
-            light = {
-                row.id: schedule.worklist_status(row, today)
-                for row in s.connection().execute(schedule._light_courses(None))
+            overdue = {k for k, v in full.items() if v == "overdue"}
+            in_sql = {
+                pk for pk, _site in s.connection().execute(schedule.overdue_courses(s, None, today))
             }
-            assert {k: v for k, v in light.items() if v is not None} == full, today
-            overdue = schedule.overdue_by_site(s, today=today)
-            assert sum(overdue.values()) == sum(1 for v in full.values() if v == "overdue")
+            assert in_sql == overdue, today
+            by_site = schedule.overdue_by_site(s, today=today)
+            assert sum(by_site.values()) == len(overdue)
+            seen_overdue += len({pk for pk in overdue if pk in in_sql})
+    assert seen_overdue > 100  # the comparison saw overdue courses, not only empty sets

@@ -19,14 +19,31 @@ Only ongoing courses (no stop date) of patients and courses not deleted are sche
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.functions import FunctionElement
 
-from psoreg.catalogue import dose_deviations, expected_doses, get_drug
+from psoreg.catalogue import MAX_WEIGHT_KG, dose_deviations, expected_doses, get_drug
 from psoreg.errors import InvalidValue
 from psoreg.i18n import N_, ngettext
 from psoreg.store.models import CourseRow, PatientRow
@@ -213,8 +230,6 @@ def _light_courses(sites: Iterable[str] | None) -> Any:
     """Ongoing courses (not deleted, of patients not deleted, of ``sites``) with what their
     next dose and visit depend on: the last visit, the first and last dose and the smallest
     dose (one row per course, aggregated by the database)."""
-    from sqlalchemy import func
-
     from psoreg.store.models import DoseRow, VisitRow
 
     def of_course(q: Any, model: Any) -> Any:
@@ -249,32 +264,163 @@ def _light_courses(sites: Iterable[str] | None) -> Any:
     return q
 
 
-def worklist_status(row: Any, today: dt.date) -> str | None:
-    """The worklist status of a course as :func:`course_schedule` gives it, from a row of
-    :func:`_light_courses` (no doses or visits loaded)."""
-    out = CourseSchedule(records_doses=row.last_dose is not None)
-    try:
-        drug = get_drug(row.drug)
-        # what dose_deviations refuses (a dose before the start, a dose of 0 mg or less)
-        # leaves the course unscheduled, as in course_schedule
-        if row.last_dose is not None and (
-            row.first_dose < row.start_date or not row.least_dose > 0
+# --- the overdue count in SQL (the dashboard) --------------------------------------------------
+#
+# The dashboard counts overdue courses over the whole registry in the database: the rule is the
+# one above (:func:`_next_due`), turned into day arithmetic. The per-drug part of the rule (how
+# many days after a dose given on day L of the course the next one falls due) is tabulated by
+# running :func:`_next_due` itself (:func:`dose_gaps`), so the label walk stays written once.
+
+
+class day_number(FunctionElement):  # noqa: N801 - a SQL function, named like one
+    """A date as a whole number of days (differences are days), on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(day_number)
+def _day_number_default(element: Any, compiler: Any, **kw: Any) -> str:  # PostgreSQL
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) - DATE '2000-01-01')"
+
+
+#: the last day of a range that has no end (the label's maintenance phase)
+NO_END = 2**31 - 1
+
+
+@functools.lru_cache(maxsize=64)
+def dose_gaps(drug_name: str) -> tuple[tuple[int, int, int], ...]:
+    """``(from_day, to_day, gap_days)``: after a dose given on day L of a course of
+    ``drug_name`` (``from_day <= L <= to_day``; :data:`NO_END`: no end), the next dose falls
+    due ``gap_days`` later; no range: no further dose on the label. Tabulated from
+    :func:`_next_due` day by day through the induction and two maintenance intervals, after
+    which the label repeats (checked)."""
+    drug = get_drug(drug_name)
+    reg = drug.regimen
+    last_week = reg.induction[-1][0] + TOLERANCE_WEEKS + 2 * (reg.maintenance_interval_weeks or 0)
+    start = dt.date(2000, 1, 1)
+    course = SimpleNamespace(start_date=start, stop_date=None)
+    gaps: list[int | None] = []
+    for day in range(round(last_week * 7) + 2):
+        out = CourseSchedule(records_doses=True)
+        last = start + dt.timedelta(days=day)
+        _next_due(out, drug, course, None, last, None, start)
+        gaps.append(None if out.next_dose is None else (out.next_dose - last).days)
+    ranges: list[list[Any]] = []
+    for day, gap in enumerate(gaps):
+        if gap is None:
+            continue
+        if ranges and ranges[-1][2] == gap and ranges[-1][1] == day - 1:
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day, gap])
+    if reg.maintenance_interval_weeks is not None:
+        # the maintenance phase: one gap from some day on, to the end of the tabulated days
+        if (
+            not ranges
+            or ranges[-1][1] != len(gaps) - 1
+            or ranges[-1][1] - ranges[-1][0] < 7 * (reg.maintenance_interval_weeks)
         ):
-            return None
-        _next_due(out, drug, row, row.weight_kg, row.last_dose, row.last_visit, today)
-    except InvalidValue:
-        return None
-    return out.status
+            raise RuntimeError(f"{drug.name}: the label's maintenance gap is not constant")
+        ranges[-1][1] = NO_END
+    elif gaps[-1] is not None:
+        raise RuntimeError(f"{drug.name}: a dose after the label's last one")
+    return tuple((a, b, g) for a, b, g in ranges)
+
+
+def _literal_rows(rows: list[tuple], names: tuple[str, ...], types: tuple[Any, ...]) -> Any:
+    """A small table of literal rows (a CTE; SQLite has no ``VALUES ... AS t(a, b)``)."""
+    selects = [
+        select(
+            *(cast(literal(v, t), t).label(n) for v, n, t in zip(row, names, types, strict=True))
+        )
+        for row in rows
+    ]
+    return union_all(*selects) if len(selects) > 1 else selects[0]
+
+
+def overdue_courses(
+    session: Session, sites: Iterable[str] | None = None, today: dt.date | None = None
+) -> Any:
+    """A SELECT of ``(course id, site)`` of the ongoing courses (of ``sites``) with a dose or
+    visit overdue, as :func:`worklist` gives it, computed in the database."""
+    today = today or dt.date.today()
+    c = _light_courses(sites).cte("c").prefix_with("MATERIALIZED")  # each aggregate once
+    drugs: list[tuple] = []
+    steps: list[tuple] = []
+    found = select(CourseRow.drug).where(CourseRow.stop_date.is_(None)).distinct()
+    for (stored,) in session.connection().execute(found):
+        try:
+            drug = get_drug(stored)
+        except InvalidValue:
+            continue  # no schedule for a drug the catalogue does not know, as course_schedule
+        drugs.append((stored, round(float(drug.response_week or 12) * 7)))
+        steps += [(stored, a, b, g) for a, b, g in dose_gaps(drug.name)]
+    if not drugs:
+        return select(c.c.id, c.c.site).where(false())
+    drug_t = _literal_rows(drugs, ("drug", "first_visit"), (String(), Integer())).cte("drugs")
+    step_t = _literal_rows(
+        steps or [("", -1, -1, 0)], ("drug", "lo", "hi", "gap"), (String(),) + (Integer(),) * 3
+    ).cte("dose_steps")
+    start = day_number(c.c.start_date)
+    dose_day = day_number(c.c.last_dose) - start  # L: the last dose, in days of the course
+    refused = and_(  # what dose_deviations and expected_doses refuse: no schedule at all
+        c.c.last_dose.is_not(None),
+        or_(
+            day_number(c.c.first_dose) < start,
+            c.c.least_dose <= 0,
+            func.coalesce(c.c.weight_kg, 1.0) <= 0,  # no weight: nothing to refuse
+            func.coalesce(c.c.weight_kg, 1.0) > MAX_WEIGHT_KG,
+        ),
+    )
+    # per course, looked up in the two small tables (a join would scan the courses per drug)
+    d = (
+        select(
+            c.c.id,
+            c.c.site,
+            start.label("start"),
+            day_number(c.c.last_dose).label("last_dose"),
+            func.coalesce(day_number(c.c.last_visit) - start, 0).label("seen"),
+            select(drug_t.c.first_visit)
+            .where(drug_t.c.drug == c.c.drug)
+            .scalar_subquery()
+            .label("first_visit"),
+            select(step_t.c.gap)
+            .where(step_t.c.drug == c.c.drug, step_t.c.lo <= dose_day, dose_day <= step_t.c.hi)
+            .scalar_subquery()
+            .label("gap"),
+        )
+        .where(~refused)
+        .cte("d")
+        .prefix_with("MATERIALIZED")
+    )
+    now = day_number(literal(today, Date()))
+    tol, every, grace = round(TOLERANCE_WEEKS * 7), VISIT_INTERVAL_WEEKS * 7, GRACE_DAYS
+    behind = d.c.seen + tol - d.c.first_visit  # >= 0: the first visit is past
+    next_visit = (
+        d.c.start + d.c.first_visit + case((behind >= 0, (behind // every + 1) * every), else_=0)
+    )
+    next_dose = d.c.last_dose + d.c.gap  # NULL: no dose recorded, or none left on the label
+    return select(d.c.id, d.c.site).where(
+        d.c.first_visit.is_not(None),  # a drug the catalogue knows
+        or_(now - next_visit > grace, func.coalesce(now - next_dose > grace, false())),
+    )
 
 
 def overdue_by_site(
     session: Session, sites: Iterable[str] | None = None, today: dt.date | None = None
 ) -> dict[str, int]:
     """Ongoing courses with a dose or visit overdue, counted by the patient's site (the
-    dashboard): the same statuses as :func:`worklist`, from one aggregate query."""
-    today = today or dt.date.today()
-    counts: dict[str, int] = {}
-    for row in session.connection().execute(_light_courses(sites)):
-        if worklist_status(row, today) == "overdue":
-            counts[row.site] = counts.get(row.site, 0) + 1
-    return counts
+    dashboard): the same statuses as :func:`worklist`, counted by the database
+    (:func:`overdue_courses`)."""
+    q = overdue_courses(session, sites, today).subquery("overdue")
+    rows = session.connection().execute(
+        select(q.c.site, func.count()).group_by(q.c.site).order_by(q.c.site)
+    )
+    return {site: int(n) for site, n in rows}
