@@ -77,9 +77,7 @@ INDICATIONS: tuple[str, ...] = get_args(Indication)
 DeviationKind = Literal["missed", "extra", "different dose"]
 
 _EPS = 1e-9  # weeks and doses are compared with this slack to absorb float arithmetic
-#: the heaviest body weight accepted (kg); a heavier one is refused (``weight_kg``)
-MAX_WEIGHT_KG = 500.0
-_MAX_WEIGHT_KG = MAX_WEIGHT_KG
+_MAX_WEIGHT_KG = 500.0
 
 
 class _Frozen(BaseModel):

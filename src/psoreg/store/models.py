@@ -195,9 +195,17 @@ class PatientRow(SoftDeleted, Versioned, Base):
     )
 
 
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """A partial index (SQLite and PostgreSQL): the rows ``where`` holds (migration 0006)."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class CourseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "courses"
-    __table_args__ = (Index("uq_courses_course_id_ci", text("upper(course_id)"), unique=True),)
+    __table_args__ = (
+        Index("uq_courses_course_id_ci", text("upper(course_id)"), unique=True),
+        _partial("ix_courses_deleted", "patient_pk", where="deleted_at IS NOT NULL"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(String(64), unique=True)
     patient_pk: Mapped[int] = mapped_column(
@@ -229,7 +237,11 @@ class CourseRow(SoftDeleted, Versioned, Base):
 
 class DoseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "doses"
-    __table_args__ = (Index("ix_doses_course_date", "course_pk", "date"),)
+    __table_args__ = (
+        Index("ix_doses_course_date", "course_pk", "date"),
+        _partial("ix_doses_live_course_date", "course_pk", "date", where="deleted_at IS NULL"),
+        _partial("ix_doses_deleted", "course_pk", where="deleted_at IS NOT NULL"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -239,7 +251,11 @@ class DoseRow(SoftDeleted, Versioned, Base):
 
 class VisitRow(SoftDeleted, Versioned, Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_course_date", "course_pk", "date"),)
+    __table_args__ = (
+        Index("ix_visits_course_date", "course_pk", "date"),
+        _partial("ix_visits_live_course_date", "course_pk", "date", where="deleted_at IS NULL"),
+        _partial("ix_visits_deleted", "course_pk", where="deleted_at IS NOT NULL"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
@@ -256,6 +272,7 @@ class VisitRow(SoftDeleted, Versioned, Base):
 
 class EventRow(SoftDeleted, Versioned, Base):
     __tablename__ = "events"
+    __table_args__ = (_partial("ix_events_deleted", "course_pk", where="deleted_at IS NOT NULL"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -275,6 +292,7 @@ class EventRow(SoftDeleted, Versioned, Base):
 
 class RelapseRow(SoftDeleted, Versioned, Base):
     __tablename__ = "relapses"
+    __table_args__ = (_partial("ix_relapses_deleted", "course_pk", where="deleted_at IS NOT NULL"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_pk: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, event, func, insert, select
+from sqlalchemy import Integer, bindparam, delete, event, func, insert, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -390,24 +390,33 @@ DASHBOARD_COLUMNS = (
 )
 
 
+NUMBERS = ("week_pasi75", "weeks_on_treatment")
+
+
 def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.DataFrame:
     """The few outcome columns the dashboard needs, for every analysed course (of ``sites``),
-    read from the stored rows' own columns (no JSON decoded), with the patient's site. Falls
-    back to :func:`read_outcomes` when any course has no current stored row, so a stale value
-    is never counted."""
+    read from the stored rows' own columns (no JSON decoded), with the patient's site; flags
+    as pandas ``boolean``, numbers as ``float``. Falls back to :func:`read_outcomes` when any
+    course has no current stored row, so a stale value is never counted."""
+    import numpy as np
     import pandas as pd
 
     from psoreg.outcomes.compiled import outcomes_version
 
     version = outcomes_version(session_options(session))
     o = CourseOutcomeRow
-    q = select(
-        o.outcomes_version,
-        *(getattr(o, c) for c in DASHBOARD_COLUMNS if c != "site"),
-        PatientRow.site,
-    ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
+    names = [c for c in DASHBOARD_COLUMNS if c != "site"]
+    # flags read as they are stored (0/1 on SQLite): no per-value conversion to bool in Python
+    cols = [
+        getattr(o, c) if c in NUMBERS + ("drug",) else type_coerce(getattr(o, c), Integer)
+        for c in names
+    ]
+    q = select(*cols, PatientRow.site, o.outcomes_version).join(
+        CourseRow, CourseRow.id == CourseOutcomeRow.course_pk
+    )  # (a WHERE on the version makes SQLite's planner scan course_outcomes per course)
     rows = session.connection().execute(_analysed_courses(q, sites)).all()
-    if len(rows) != count_courses(session, sites) or any(r[0] != version for r in rows):
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(DASHBOARD_COLUMNS) + 1)
+    if len(rows) != count_courses(session, sites) or any(v != version for v in columns[-1]):
         codes = None if sites is None else list(sites)
         full = read_outcomes(session, sites=codes)
         site_of = dict(
@@ -419,8 +428,14 @@ def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.
         )
         full["site"] = full["course_id"].map(site_of)
         return full[list(DASHBOARD_COLUMNS)]
-    data = {name: [r[i + 1] for r in rows] for i, name in enumerate(DASHBOARD_COLUMNS)}
-    df = pd.DataFrame(data, columns=list(DASHBOARD_COLUMNS))
-    for col in ("week_pasi75", "weeks_on_treatment"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    return df
+    data: dict[str, Any] = {}
+    for name, values in zip(DASHBOARD_COLUMNS, columns[:-1], strict=True):
+        if name in NUMBERS:
+            data[name] = np.array(values, dtype=float)  # None as NaN
+        elif name in ("drug", "site"):
+            data[name] = np.array(values, dtype=object)
+        else:  # a flag: True, False or None
+            known = np.array([v is not None for v in values], dtype=bool)
+            given = np.array([v is not None and bool(v) for v in values], dtype=bool)
+            data[name] = pd.arrays.BooleanArray(given, ~known)
+    return pd.DataFrame(data, columns=list(DASHBOARD_COLUMNS))

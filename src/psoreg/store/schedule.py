@@ -30,6 +30,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -43,7 +44,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from psoreg.catalogue import MAX_WEIGHT_KG, dose_deviations, expected_doses, get_drug
+from psoreg.catalogue import _MAX_WEIGHT_KG as MAX_WEIGHT_KG  # (catalogue.py is hashed into the
+from psoreg.catalogue import dose_deviations, expected_doses, get_drug  # outcomes version)
 from psoreg.errors import InvalidValue
 from psoreg.i18n import N_, ngettext
 from psoreg.store.models import CourseRow, PatientRow
@@ -350,20 +352,28 @@ def overdue_courses(
 ) -> Any:
     """A SELECT of ``(course id, site)`` of the ongoing courses (of ``sites``) with a dose or
     visit overdue, as :func:`worklist` gives it, computed in the database."""
-    today = today or dt.date.today()
+    found = select(CourseRow.drug).where(CourseRow.stop_date.is_(None)).distinct()
+    stored = tuple(sorted(session.connection().execute(found).scalars()))
+    codes = None if sites is None else tuple(sorted(sites))
+    return _overdue_select(stored, codes).params(today=today or dt.date.today())
+
+
+@functools.lru_cache(maxsize=32)
+def _overdue_select(stored: tuple[str, ...], sites: tuple[str, ...] | None) -> Any:
+    """:func:`overdue_courses` for courses of these stored drug names (built once per set of
+    names and sites; ``today`` is a parameter)."""
     c = _light_courses(sites).cte("c").prefix_with("MATERIALIZED")  # each aggregate once
     drugs: list[tuple] = []
     steps: list[tuple] = []
-    found = select(CourseRow.drug).where(CourseRow.stop_date.is_(None)).distinct()
-    for (stored,) in session.connection().execute(found):
+    for name in stored:
         try:
-            drug = get_drug(stored)
+            drug = get_drug(name)
         except InvalidValue:
             continue  # no schedule for a drug the catalogue does not know, as course_schedule
-        drugs.append((stored, round(float(drug.response_week or 12) * 7)))
-        steps += [(stored, a, b, g) for a, b, g in dose_gaps(drug.name)]
+        drugs.append((name, round(float(drug.response_week or 12) * 7)))
+        steps += [(name, a, b, g) for a, b, g in dose_gaps(drug.name)]
     if not drugs:
-        return select(c.c.id, c.c.site).where(false())
+        return select(c.c.id, c.c.site).where(false(), bindparam("today", type_=Date()).is_(None))
     drug_t = _literal_rows(drugs, ("drug", "first_visit"), (String(), Integer())).cte("drugs")
     step_t = _literal_rows(
         steps or [("", -1, -1, 0)], ("drug", "lo", "hi", "gap"), (String(),) + (Integer(),) * 3
@@ -400,7 +410,7 @@ def overdue_courses(
         .cte("d")
         .prefix_with("MATERIALIZED")
     )
-    now = day_number(literal(today, Date()))
+    now = day_number(bindparam("today", type_=Date()))
     tol, every, grace = round(TOLERANCE_WEEKS * 7), VISIT_INTERVAL_WEEKS * 7, GRACE_DAYS
     behind = d.c.seen + tol - d.c.first_visit  # >= 0: the first visit is past
     next_visit = (
