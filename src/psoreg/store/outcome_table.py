@@ -435,7 +435,7 @@ def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.
         elif name in ("drug", "site"):
             data[name] = np.array(values, dtype=object)
         else:  # a flag: True, False or None
-            known = np.array([v is not None for v in values], dtype=bool)
-            given = np.array([v is not None and bool(v) for v in values], dtype=bool)
-            data[name] = pd.arrays.BooleanArray(given, ~known)
+            cells = np.array(values, dtype=object)
+            missing = np.equal(cells, None)
+            data[name] = pd.arrays.BooleanArray(np.equal(cells, 1) & ~missing, missing)
     return pd.DataFrame(data, columns=list(DASHBOARD_COLUMNS))

@@ -68,6 +68,8 @@ def response_by_drug(by_drug: dict[str, dict]) -> str:
 
 def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcomes
     """Kaplan–Meier drug survival per drug, months on the time axis."""
+    import numpy as np
+
     w, h, left, right, top, bottom = 560, 260, 44, 150, 10, 36
     groups = []
     for drug, df in sorted(table.groupby("drug"), key=lambda kv: str(kv[0])):
@@ -115,12 +117,13 @@ def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcome
     )
     for i, (drug, (ts, ss), last, n) in enumerate(groups):
         col = COLORS[i % len(COLORS)]
-        pts, prev = [], 1.0
-        for t, s in zip(ts, ss, strict=True):
-            pts += [(x(t), y(prev)), (x(t), y(s))]
-            prev = s
-        pts.append((x(last), y(prev)))
-        path = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+        # the step: (t, S before t), (t, S at t) for every time, then (last, S): as x() and
+        # y() compute them (same operations, so the same floats), for thousands of points
+        t = np.array([*np.repeat(ts, 2), last], dtype=float)
+        s = np.array([1.0, *np.repeat(ss, 2)], dtype=float)
+        xs = (left + (w - left - right) * (t / WEEKS_PER_MONTH) / end).tolist()
+        ys = (top + (h - top - bottom) * (1 - s)).tolist()
+        path = " ".join(map("{:.1f},{:.1f}".format, xs, ys))
         body.append(
             f'<polyline class="km" points="{path}" fill="none" stroke="{col}" stroke-width="2">'
             f"<title>{escape(drug)} (n={n})</title></polyline>"
