@@ -411,12 +411,15 @@ def dashboard_table(session: Session, sites: Iterable[str] | None = None) -> pd.
         getattr(o, c) if c in NUMBERS + ("drug",) else type_coerce(getattr(o, c), Integer)
         for c in names
     ]
-    q = select(*cols, PatientRow.site, o.outcomes_version).join(
-        CourseRow, CourseRow.id == CourseOutcomeRow.course_pk
-    )  # (a WHERE on the version makes SQLite's planner scan course_outcomes per course)
+    # every analysed course, with its stored row if any (none: a NULL version, so recomputed)
+    q = (
+        select(*cols, PatientRow.site, o.outcomes_version)
+        .select_from(CourseRow)
+        .outerjoin(CourseOutcomeRow, CourseOutcomeRow.course_pk == CourseRow.id)
+    )
     rows = session.connection().execute(_analysed_courses(q, sites)).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * (len(DASHBOARD_COLUMNS) + 1)
-    if len(rows) != count_courses(session, sites) or any(v != version for v in columns[-1]):
+    if any(v != version for v in columns[-1]):  # a course without a current row
         codes = None if sites is None else list(sites)
         full = read_outcomes(session, sites=codes)
         site_of = dict(
