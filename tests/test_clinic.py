@@ -199,6 +199,8 @@ def test_dashboard_overdue_counts_match_the_worklist(seeded_store) -> None:
     for i, d in enumerate(all_drugs()):  # every label, doses given on odd days and half weeks
         cases[f"label-{i}"] = (d.name, [0, 0.5, 3 + i / 7, 9.5 + i / 7], [i % 3 * 13])
         cases[f"induction-{i}"] = (d.name, [0, 1 + i / 7], [])
+    with seeded_store.reader() as s:  # built for the seed's drugs before the courses below
+        schedule.overdue_by_site(s, today=start)
     with seeded_store.session() as s:
         patients = s.scalars(select(PatientRow).order_by(PatientRow.id).limit(2)).all()
         for i, (name, (drug, doses, visits)) in enumerate(cases.items()):
