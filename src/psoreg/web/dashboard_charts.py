@@ -67,20 +67,25 @@ def response_by_drug(by_drug: dict[str, dict]) -> str:
 
 
 def drug_survival(table) -> str:  # noqa: ANN001 - a pandas DataFrame of outcomes
-    """Kaplan–Meier drug survival per drug, months on the time axis."""
+    """Kaplan–Meier drug survival per drug, months on the time axis (drugs sorted by name,
+    courses without a drug or weeks on treatment left out, an unknown event as censored)."""
     import numpy as np
 
     w, h, left, right, top, bottom = 560, 260, 44, 150, 10, 36
+    weeks = table["weeks_on_treatment"].to_numpy(dtype=float, na_value=np.nan)
+    event = table["survival_event"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+    drug = table["drug"]
+    usable = drug.notna().to_numpy() & ~np.isnan(weeks)
     groups = []
-    for drug, df in sorted(table.groupby("drug"), key=lambda kv: str(kv[0])):
-        d = df.dropna(subset=["weeks_on_treatment"])
-        if d.empty:
-            continue
-        ts, ss = survival_curve(
-            d["weeks_on_treatment"].astype(float),
-            d["survival_event"].astype("boolean").fillna(False).astype(bool),
+    if usable.any():
+        keys, codes = np.unique(
+            drug.to_numpy(dtype=object)[usable].astype(str), return_inverse=True
         )
-        groups.append((str(drug), (ts, ss), float(d["weeks_on_treatment"].max()), len(d)))
+        rows = np.flatnonzero(usable)
+        for i, key in enumerate(keys):
+            mine = rows[codes == i]
+            ts, ss = survival_curve(weeks[mine], event[mine])
+            groups.append((str(key), (ts, ss), float(weeks[mine].max()), int(mine.size)))
     if not groups:
         return '<p class="muted">' + escape(_("No course to show.")) + "</p>"
     months = max(g[2] for g in groups) / WEEKS_PER_MONTH
