@@ -153,7 +153,7 @@ def _next_due(
     today: dt.date,
 ) -> None:
     """The next dose and visit of an ongoing course ``c`` (``start_date``, ``stop_date``), from
-    its last dose and last visit only: all the worklist needs (:func:`worklist_status`)."""
+    its last dose and last visit only (:func:`dose_gaps` tabulates it for the SQL count)."""
     if c.stop_date is not None:
         return
     if last_dose is not None:
