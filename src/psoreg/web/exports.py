@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import String, select
+from sqlalchemy import select
 
-from psoreg.io.spreadsheet import frame_csv, neutralise, write_workbook
+from psoreg.io.spreadsheet import csv_cell, csv_uncell, frame_csv, neutralise, write_workbook
 from psoreg.store import audit
 from psoreg.store.deid import FREE_TEXT
 from psoreg.store.errors import Forbidden, NotFound
@@ -127,11 +127,13 @@ def _ids(
     ).where(analysed())
     if actor.site_codes is not None:
         q = q.where(PatientRow.site.in_(sorted(actor.site_codes)))
-    by_pk: dict[int, Lens] = {}
+    identified = actor.identified  # asked once: the same for every patient of the export
+    by_pk: dict[int, tuple[Lens, str]] = {}
     for pk, pid, name, number in s.execute(q):
         lens = Lens(actor, secret, pid, tuple(x for x in (name, number) if x))
-        by_pk[pk] = lens
-        patient_ids[pid] = lens.pid()
+        shown = lens.pid()
+        by_pk[pk] = (lens, shown)
+        patient_ids[pid] = shown
     index: dict[int, int] = {}
     q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(
         CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
@@ -141,9 +143,9 @@ def _ids(
             continue
         i = index.get(patient_pk, 0)
         index[patient_pk] = i + 1
-        lens = by_pk[patient_pk]
+        lens, shown = by_pk[patient_pk]
         lenses[course_id] = lens
-        course_ids[course_id] = course_id if lens.identified else f"{lens.pid()}-C{i + 1}"
+        course_ids[course_id] = course_id if identified else f"{shown}-C{i + 1}"
 
 
 def _records(
@@ -280,61 +282,89 @@ def _csv_text(text: str, name: str) -> Response:
 
 
 def _stored_outcomes_csv(request: Request, actor: Actor) -> tuple[str, int] | None:
-    """``outcomes.csv`` straight from the stored outcomes: one query (each course's stored
-    JSON row with its patient's site), one ``json.loads`` per course and the csv module; the
-    same text as :func:`raw_tables` and :func:`frame_csv` give (same columns, order, value
-    formats, pseudonyms and scrubbing for analysts, neutralised text). None when a course of
-    the user's sites has no current stored row (then the engine computes them, as before)."""
+    """``outcomes.csv`` from the stored lines (:mod:`psoreg.store.outcome_lines`): one query
+    for every course's line with its ids and site, then each line is the course id, the patient
+    id and the site written before the stored cells; for analysts the ids are pseudonyms and
+    the free-text cells are replaced by their scrubbed text. The same text as
+    :func:`raw_tables` and :func:`frame_csv` give (same columns, order, value formats,
+    pseudonyms and scrubbing for analysts, neutralised text). A current row without a line of
+    this version gets one made from its JSON row now. None when a course of the user's sites
+    has no current stored row (then the engine computes them, as before)."""
     import csv
-    import json
 
     from psoreg.outcomes.compiled import compiled, outcomes_version
-    from psoreg.store.models import CourseOutcomeRow
-    from psoreg.store.outcome_table import _analysed_courses, count_courses, session_options
+    from psoreg.store.models import CourseOutcomeRow as O
+    from psoreg.store.outcome_lines import line_version
+    from psoreg.store.outcome_table import (
+        _analysed_courses,
+        count_courses,
+        lines_of,
+        session_options,
+    )
 
     store, secret = request.app.state.store, request.app.state.secret
     with store.reader() as s:
         options = session_options(s)
         names = list(compiled(options).names)
-        version = outcomes_version(options)
+        version, current = outcomes_version(options), line_version()
         q = select(
-            CourseOutcomeRow.outcomes_version,
-            CourseOutcomeRow.outcome.cast(String()).label("outcome"),  # the JSON text
+            O.course_id,
+            PatientRow.patient_id,
             PatientRow.site,
-        ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
-        conn = s.connection()
-        rows = conn.execute(_analysed_courses(q, actor.site_codes)).all()
-        if len(rows) != count_courses(s, actor.site_codes) or any(r[0] != version for r in rows):
+            O.outcomes_version,
+            O.csv_version,
+            O.csv_line,
+            O.csv_spans,
+            O.course_pk,
+        ).join(CourseRow, CourseRow.id == O.course_pk)
+        rows = s.connection().execute(_analysed_courses(q, actor.site_codes)).all()
+        if len(rows) != count_courses(s, actor.site_codes) or any(r[3] != version for r in rows):
             return None
+        made = lines_of(s, [r[7] for r in rows if r[4] != current or r[5] is None])
         course_ids: dict[str, str] = {}
         patient_ids: dict[str, str] = {}
         lenses: dict[str, Lens] = {}
-        if not actor.identified:
-            _ids(s, actor, secret, course_ids, patient_ids, lenses)
-    records = [(json.loads(text), site) for _v, text, site in rows]
-    records.sort(key=lambda r: r[0]["course_id"])
-    scrubbed = [c for c in FREE_TEXT["outcomes"] if c in names]
-    header = [*names[:2], "site", *names[2:]]
-    identified = actor.identified
-    out = []
-    for r, site in records:
+        identified = actor.identified
         if not identified:
-            course = r["course_id"]
-            lens = lenses.get(course)
-            if lens is not None:
-                for col in scrubbed:
-                    if isinstance(r.get(col), str):
-                        r[col] = lens.text(r[col])
-            r["course_id"] = course_ids.get(course, course)
-            r["patient_id"] = patient_ids.get(r["patient_id"], r["patient_id"])
-        r["site"] = site
-        # only text can be a formula; numbers, booleans and nulls go out as they are
-        out.append([neutralise(v) if v.__class__ is str else v for v in map(r.get, header)])
+            _ids(s, actor, secret, course_ids, patient_ids, lenses)
+    lines = sorted(
+        (
+            (cid, pid, site, *made.get(pk, (line, spans)))
+            for cid, pid, site, _v, _c, line, spans, pk in rows
+        ),
+        key=lambda r: r[0],
+    )
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralise(h) for h in header])
-    w.writerows(out)
-    return buf.getvalue(), len(records)
+    csv.writer(buf, lineterminator="\n").writerow(
+        [neutralise(h) for h in [*names[:2], "site", *names[2:]]]
+    )
+    out = [buf.getvalue()]
+    sites: dict[str | None, str] = {}
+    for cid, pid, site, line, spans in lines:
+        if site not in sites:
+            sites[site] = csv_cell(site)
+        if not identified:
+            lens = lenses.get(cid)
+            if lens is not None and spans:
+                line = _scrubbed(line, spans, lens, secret)
+            cid = course_ids.get(cid, cid)
+            pid = patient_ids.get(pid, pid)
+        out.append(f"{csv_cell(cid)},{csv_cell(pid)},{sites[site]},{line}\n")
+    return "".join(out), len(lines)
+
+
+def _scrubbed(line: str, spans: str, lens: Lens, secret: str) -> str:
+    """A stored line with its free-text cells (at ``spans``) as an analyst sees them."""
+    from psoreg.store.deid import scrub
+    from psoreg.store.outcome_lines import spans_of
+
+    parts, at = [], 0
+    for start, end in spans_of(spans):
+        text = csv_uncell(line[start:end])
+        if text:  # an empty cell (no text, or "") stays empty
+            parts += [line[at:start], csv_cell(scrub(secret, lens.patient_id, text, lens.private))]
+            at = end
+    return "".join(parts) + line[at:] if parts else line
 
 
 def dashboard_stats(table: pd.DataFrame, n_patients: int) -> dict[str, Any]:
