@@ -82,6 +82,7 @@ def _quoting_characters() -> str:
     return "".join(found)
 
 
+_ESCAPABLE = TRIGGERS | {"'"}
 _QUOTED = re.compile(f"[{re.escape(_quoting_characters())}]")
 
 
@@ -91,7 +92,10 @@ def csv_cell(value: Any) -> str:
     put together from cells written at different times (the stored ``outcomes.csv`` lines)."""
     if value is None:
         return ""
-    text = neutralise(value) if isinstance(value, str) else str(value)
+    if value.__class__ is str:  # only text starting with a trigger or ' can need escaping
+        text = neutralise(value) if value[:1] in _ESCAPABLE else value
+    else:
+        text = neutralise(value) if isinstance(value, str) else str(value)
     if _QUOTED.search(text) is None:
         return text
     return '"' + text.replace('"', '""') + '"'

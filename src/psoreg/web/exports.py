@@ -15,12 +15,13 @@ run as a formula is escaped). The PASI grid and the DLQI answers are exported as
 from __future__ import annotations
 
 import io
+from operator import itemgetter
 from typing import Any
 
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from psoreg.io.spreadsheet import csv_cell, csv_uncell, frame_csv, neutralise, write_workbook
 from psoreg.store import audit
@@ -121,24 +122,28 @@ def _ids(
     patient_ids: dict[str, str],
     lenses: dict[str, Lens],
 ) -> None:
-    """The ids the user sees for every patient and course, without loading their records."""
+    """The ids the user sees for every patient and course, without loading their records
+    (Core queries, which say ``deleted_at IS NULL`` themselves)."""
     q = select(
         PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number
-    ).where(analysed())
+    ).where(analysed(), PatientRow.deleted_at.is_(None))
     if actor.site_codes is not None:
         q = q.where(PatientRow.site.in_(sorted(actor.site_codes)))
     identified = actor.identified  # asked once: the same for every patient of the export
     by_pk: dict[int, tuple[Lens, str]] = {}
-    for pk, pid, name, number in s.execute(q):
+    conn = s.connection()
+    for pk, pid, name, number in conn.execute(q):
         lens = Lens(actor, secret, pid, tuple(x for x in (name, number) if x))
         shown = lens.pid()
         by_pk[pk] = (lens, shown)
         patient_ids[pid] = shown
     index: dict[int, int] = {}
-    q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(
-        CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
+    q = (
+        select(CourseRow.patient_pk, CourseRow.course_id)
+        .where(CourseRow.deleted_at.is_(None))
+        .order_by(CourseRow.patient_pk, CourseRow.start_date, CourseRow.id)
     )
-    for patient_pk, course_id in s.execute(q):
+    for patient_pk, course_id in conn.execute(q):
         if patient_pk not in by_pk:
             continue
         i = index.get(patient_pk, 0)
@@ -303,58 +308,69 @@ def _stored_outcomes_csv(request: Request, actor: Actor) -> tuple[str, int] | No
     )
 
     store, secret = request.app.state.store, request.app.state.secret
+    identified = actor.identified
+    columns: list[Any] = [
+        O.course_id,
+        PatientRow.patient_id,
+        PatientRow.site,
+        O.csv_line,
+        O.csv_spans,
+        O.outcomes_version,
+        O.csv_version,
+        O.course_pk,
+    ]
+    if not identified:  # what the pseudonyms and the scrubbing need (see _ids and Lens)
+        columns += [
+            PatientRow.name,
+            PatientRow.hospital_number,
+            func.row_number().over(
+                partition_by=CourseRow.patient_pk, order_by=(CourseRow.start_date, CourseRow.id)
+            ),
+        ]
     with store.reader() as s:
         options = session_options(s)
         names = list(compiled(options).names)
         version, current = outcomes_version(options), line_version()
-        q = select(
-            O.course_id,
-            PatientRow.patient_id,
-            PatientRow.site,
-            O.outcomes_version,
-            O.csv_version,
-            O.csv_line,
-            O.csv_spans,
-            O.course_pk,
-        ).join(CourseRow, CourseRow.id == O.course_pk)
+        q = select(*columns).join(CourseRow, CourseRow.id == O.course_pk)
         rows = s.connection().execute(_analysed_courses(q, actor.site_codes)).all()
-        if len(rows) != count_courses(s, actor.site_codes) or any(r[3] != version for r in rows):
+        if len(rows) != count_courses(s, actor.site_codes) or any(r[5] != version for r in rows):
             return None
-        made = lines_of(s, [r[7] for r in rows if r[4] != current or r[5] is None])
-        course_ids: dict[str, str] = {}
-        patient_ids: dict[str, str] = {}
-        lenses: dict[str, Lens] = {}
-        identified = actor.identified
-        if not identified:
-            _ids(s, actor, secret, course_ids, patient_ids, lenses)
-    lines = sorted(
-        (
-            (cid, pid, site, *made.get(pk, (line, spans)))
-            for cid, pid, site, _v, _c, line, spans, pk in rows
-        ),
-        key=lambda r: r[0],
-    )
+        made = lines_of(s, [r[7] for r in rows if r[6] != current or r[3] is None])
+    if made:  # lines of rows stored without one (or by other code), made now
+        rows = [(*r[:3], *made[r[7]], *r[5:]) if r[7] in made else r for r in rows]
+    rows.sort(key=itemgetter(0))
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(
         [neutralise(h) for h in [*names[:2], "site", *names[2:]]]
     )
     out = [buf.getvalue()]
     sites: dict[str | None, str] = {}
-    for cid, pid, site, line, spans in lines:
+    if identified:
+        for cid, pid, site, line, *_ in rows:
+            if site not in sites:
+                sites[site] = csv_cell(site)
+            out.append(f"{csv_cell(cid)},{csv_cell(pid)},{sites[site]},{line}\n")
+        return "".join(out), len(rows)
+    from psoreg.store.deid import pseudonym
+
+    shown: dict[str, str] = {}  # each patient's pseudonym (Lens.pid), made once
+    for _cid, pid, site, line, spans, _v, _c, _pk, name, number, n in rows:
         if site not in sites:
             sites[site] = csv_cell(site)
-        if not identified:
-            lens = lenses.get(cid)
-            if lens is not None and spans:
-                line = _scrubbed(line, spans, lens, secret)
-            cid = course_ids.get(cid, cid)
-            pid = patient_ids.get(pid, pid)
-        out.append(f"{csv_cell(cid)},{csv_cell(pid)},{sites[site]},{line}\n")
-    return "".join(out), len(lines)
+        if pid not in shown:
+            shown[pid] = pseudonym(secret, pid)
+        if spans:
+            line = _scrubbed(line, spans, secret, pid, tuple(x for x in (name, number) if x))
+        # the course's pseudonym: the patient's, numbered by start (as Lens.course_id)
+        out.append(
+            f"{csv_cell(f'{shown[pid]}-C{n}')},{csv_cell(shown[pid])},{sites[site]},{line}\n"
+        )
+    return "".join(out), len(rows)
 
 
-def _scrubbed(line: str, spans: str, lens: Lens, secret: str) -> str:
-    """A stored line with its free-text cells (at ``spans``) as an analyst sees them."""
+def _scrubbed(line: str, spans: str, secret: str, patient_id: str, private: tuple[str, ...]) -> str:
+    """A stored line with its free-text cells (at ``spans``) as an analyst sees them
+    (:meth:`Lens.text` of the patient)."""
     from psoreg.store.deid import scrub
     from psoreg.store.outcome_lines import spans_of
 
@@ -362,7 +378,7 @@ def _scrubbed(line: str, spans: str, lens: Lens, secret: str) -> str:
     for start, end in spans_of(spans):
         text = csv_uncell(line[start:end])
         if text:  # an empty cell (no text, or "") stays empty
-            parts += [line[at:start], csv_cell(scrub(secret, lens.patient_id, text, lens.private))]
+            parts += [line[at:start], csv_cell(scrub(secret, patient_id, text, private))]
             at = end
     return "".join(parts) + line[at:] if parts else line
 
