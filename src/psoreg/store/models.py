@@ -283,6 +283,19 @@ class RelapseRow(SoftDeleted, Versioned, Base):
     course: Mapped[CourseRow] = relationship(back_populates="relapses")
 
 
+#: each record table's deleted rows (few, often none) in a partial index: the exports' count of
+#: deleted records (``psoreg.store.inclusion.exclusions``) looks there instead of scanning
+DELETED_INDEXES = tuple(
+    Index(
+        f"ix_{table.name}_deleted",
+        table.c.deleted_at,
+        sqlite_where=table.c.deleted_at.is_not(None),
+        postgresql_where=table.c.deleted_at.is_not(None),
+    )
+    for table in (t.__table__ for t in (CourseRow, DoseRow, VisitRow, EventRow, RelapseRow))
+)
+
+
 class AuditRow(Base):
     """One append-only audit entry: who changed which field of which record, when and why.
 

@@ -4,7 +4,10 @@ written with its stored outcomes (``psoreg.store.outcome_lines``).
 * ``course_outcomes.csv_line``: the course's cells of ``outcomes.csv`` after ``course_id`` and
   ``patient_id``, neutralised and CSV-quoted;
 * ``course_outcomes.csv_spans``: where its free-text cells are (scrubbed for analysts);
-* ``course_outcomes.csv_version``: the version of the code that wrote the line.
+* ``course_outcomes.csv_version``: the version of the code that wrote the line;
+* ``ix_<table>_deleted`` on courses, doses, visits, events and relapses: the deleted rows only
+  (a partial index, usually empty), so that every export's count of deleted records
+  (``psoreg.store.inclusion.exclusions``) no longer scans the visits.
 
 The columns start empty: the export computes a missing line from the stored JSON row when it
 is read, and ``psoreg serve`` stores them at start-up (``refresh_stale``), as 0002 did for the
@@ -29,13 +32,28 @@ COLUMNS = (
 )
 
 
+#: the record tables whose deleted rows get a partial index
+DELETED = ("courses", "doses", "visits", "events", "relapses")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("course_outcomes") as batch:
         for name, kind in COLUMNS:
             batch.add_column(sa.Column(name, kind, nullable=True))
+    deleted = sa.text("deleted_at IS NOT NULL")
+    for table in DELETED:
+        op.create_index(
+            f"ix_{table}_deleted",
+            table,
+            ["deleted_at"],
+            sqlite_where=deleted,
+            postgresql_where=deleted,
+        )
 
 
 def downgrade() -> None:
+    for table in reversed(DELETED):
+        op.drop_index(f"ix_{table}_deleted", table)
     with op.batch_alter_table("course_outcomes") as batch:
         for name, _kind in reversed(COLUMNS):
             batch.drop_column(name)
