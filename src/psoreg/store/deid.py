@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+import time
 from functools import lru_cache
 
 
@@ -20,6 +21,7 @@ def _digest(secret: str, patient_id: str, purpose: str) -> bytes:
     return hmac.digest(secret.encode(), f"{purpose}:{patient_id}".encode(), "sha256")
 
 
+@lru_cache(maxsize=65536)  # an export names every patient: made once per process
 def pseudonym(secret: str, patient_id: str) -> str:
     """A stable pseudonymous id such as ``S-3f9a1c2b``."""
     return "S-" + _digest(secret, patient_id, "id").hex()[:8]
@@ -101,6 +103,21 @@ _DIGIT = re.compile(r"\d")
 _RESTORE = re.compile("\x00(\\d+)\x00")
 
 
+#: this year (local time) and the time.time() range it covers
+_YEAR: list = [0, 0.0, 0.0]
+
+
+def _this_year() -> int:
+    """``dt.date.today().year``, asked of the calendar only when the clock leaves the year it
+    gave last (``today()`` took a quarter of :func:`scrub`'s time)."""
+    now = time.time()
+    if not _YEAR[1] <= now < _YEAR[2]:
+        year = dt.date.today().year
+        start, end = (dt.datetime(y, 1, 1).timestamp() for y in (year, year + 1))
+        _YEAR[:] = [year, start, end]
+    return _YEAR[0]
+
+
 def _year(y: str, this_year: int) -> int:
     n = int(y)
     if len(y) == 2:
@@ -115,7 +132,7 @@ def scrub(
     name and hospital number."""
     if not text:
         return text
-    out, found = _masked(text, dt.date.today().year)
+    out, found = _masked(text, _this_year())
     out = _names(out, private)
     if found is None:  # no digit: no date, phone or number was looked for
         return out

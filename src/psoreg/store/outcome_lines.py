@@ -61,14 +61,3 @@ def line_of(record: Mapping[str, Any], names: Sequence[str]) -> tuple[str, str]:
         cells.append(cell)
         at += len(cell) + 1
     return ",".join(cells), ",".join(spans)
-
-
-def spans_of(text: str | None) -> list[tuple[int, int]]:
-    """``"3:9,40:52"`` as ``[(3, 9), (40, 52)]``."""
-    if not text:
-        return []
-    out = []
-    for part in text.split(","):
-        start, end = part.split(":")
-        out.append((int(start), int(end)))
-    return out

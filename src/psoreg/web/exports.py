@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from psoreg.io.spreadsheet import csv_cell, csv_uncell, frame_csv, neutralise, write_workbook
 from psoreg.store import audit
-from psoreg.store.deid import FREE_TEXT
+from psoreg.store.deid import FREE_TEXT, pseudonym, scrub
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.inclusion import analysed, exclusions
@@ -351,35 +351,37 @@ def _stored_outcomes_csv(request: Request, actor: Actor) -> tuple[str, int] | No
                 sites[site] = csv_cell(site)
             out.append(f"{csv_cell(cid)},{csv_cell(pid)},{sites[site]},{line}\n")
         return "".join(out), len(rows)
-    from psoreg.store.deid import pseudonym
-
-    shown: dict[str, str] = {}  # each patient's pseudonym (Lens.pid), made once
+    # each patient's pseudonym (Lens.pid), its cell, and their name and hospital number (the
+    # private words scrubbing masks), made once per patient
+    who: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for _cid, pid, site, line, spans, _v, _c, _pk, name, number, n in rows:
         if site not in sites:
             sites[site] = csv_cell(site)
-        if pid not in shown:
-            shown[pid] = pseudonym(secret, pid)
+        if pid not in who:
+            alias = pseudonym(secret, pid)
+            who[pid] = (alias, csv_cell(alias), tuple(x for x in (name, number) if x))
+        alias, alias_cell, private = who[pid]
         if spans:
-            line = _scrubbed(line, spans, secret, pid, tuple(x for x in (name, number) if x))
+            line = _scrubbed(line, spans, secret, pid, private)
         # the course's pseudonym: the patient's, numbered by start (as Lens.course_id)
-        out.append(
-            f"{csv_cell(f'{shown[pid]}-C{n}')},{csv_cell(shown[pid])},{sites[site]},{line}\n"
-        )
+        out.append(f"{csv_cell(f'{alias}-C{n}')},{alias_cell},{sites[site]},{line}\n")
     return "".join(out), len(rows)
 
 
 def _scrubbed(line: str, spans: str, secret: str, patient_id: str, private: tuple[str, ...]) -> str:
-    """A stored line with its free-text cells (at ``spans``) as an analyst sees them
-    (:meth:`Lens.text` of the patient)."""
-    from psoreg.store.deid import scrub
-    from psoreg.store.outcome_lines import spans_of
-
+    """A stored line with its free-text cells (at ``spans``, see
+    :func:`psoreg.store.outcome_lines.line_of`) as the analyst sees them (:meth:`Lens.text`)."""
     parts, at = [], 0
-    for start, end in spans_of(spans):
-        text = csv_uncell(line[start:end])
-        if text:  # an empty cell (no text, or "") stays empty
-            parts += [line[at:start], csv_cell(scrub(secret, patient_id, text, private))]
-            at = end
+    for span in spans.split(","):
+        start, _, end = span.partition(":")
+        cell = line[int(start) : int(end)]
+        text = csv_uncell(cell)
+        if not text:  # an empty cell (no text, or "") stays empty
+            continue
+        seen = scrub(secret, patient_id, text, private)
+        if seen != text:  # (unchanged text: its cell stays as stored)
+            parts += [line[at : int(start)], csv_cell(seen)]
+            at = int(end)
     return "".join(parts) + line[at:] if parts else line
 
 
