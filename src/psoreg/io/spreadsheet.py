@@ -66,6 +66,49 @@ def safe_frame(df: Any) -> Any:
     return out
 
 
+def _quoting_characters() -> str:
+    """The characters that make the csv module quote a field (``QUOTE_MINIMAL``, ``\\n`` line
+    ends), asked of the csv module itself: whether a lone ``\\r`` is quoted changed between
+    Python versions."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    found = []
+    for c in ',"\r\n':
+        buf.seek(0)
+        buf.truncate()
+        w.writerow([f"a{c}b", "x"])
+        if buf.getvalue().startswith('"'):
+            found.append(c)
+    return "".join(found)
+
+
+_ESCAPABLE = TRIGGERS | {"'"}
+_QUOTED = re.compile(f"[{re.escape(_quoting_characters())}]")
+
+
+def csv_cell(value: Any) -> str:
+    """One cell, neutralised, exactly as ``csv.writer(lineterminator="\\n")`` writes it in a row
+    of two fields or more (``None`` is empty; numbers and booleans as ``str``). Lets a line be
+    put together from cells written at different times (the stored ``outcomes.csv`` lines)."""
+    if value is None:
+        return ""
+    if value.__class__ is str:  # only text starting with a trigger or ' can need escaping
+        text = neutralise(value) if value[:1] in _ESCAPABLE else value
+    else:
+        text = neutralise(value) if isinstance(value, str) else str(value)
+    if _QUOTED.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_uncell(cell: str) -> str:
+    """The text :func:`csv_cell` wrote as ``cell`` (an empty cell, from ``None`` or ``""``, is
+    ``""``)."""
+    if cell[:1] == '"':
+        cell = cell[1:-1].replace('""', '"')
+    return unescape(cell)
+
+
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """CSV text (``\\n`` line ends) with every cell neutralised."""
     buf = io.StringIO()

@@ -11,16 +11,17 @@ so intervals - weeks on treatment, time to PASI75 - are preserved.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import re
+import time
 from functools import lru_cache
 
 
 def _digest(secret: str, patient_id: str, purpose: str) -> bytes:
-    return hmac.new(secret.encode(), f"{purpose}:{patient_id}".encode(), hashlib.sha256).digest()
+    return hmac.digest(secret.encode(), f"{purpose}:{patient_id}".encode(), "sha256")
 
 
+@lru_cache(maxsize=65536)  # an export names every patient: made once per process
 def pseudonym(secret: str, patient_id: str) -> str:
     """A stable pseudonymous id such as ``S-3f9a1c2b``."""
     return "S-" + _digest(secret, patient_id, "id").hex()[:8]
@@ -99,12 +100,28 @@ _LONG_NUMBER = re.compile(r"\b[A-Za-z]{0,3}\d{6,}[A-Za-z]?\b")
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?\(?\d[\d ().-]{5,18}\d(?!\w)")
 _TOKEN = "\x00{}\x00"
 _DIGIT = re.compile(r"\d")
+_RESTORE = re.compile("\x00(\\d+)\x00")
 
 
-def _year(y: str) -> int:
+#: this year (local time) and the time.time() range it covers
+_YEAR: list = [0, 0.0, 0.0]
+
+
+def _this_year() -> int:
+    """``dt.date.today().year``, asked of the calendar only when the clock leaves the year it
+    gave last (``today()`` took a quarter of :func:`scrub`'s time)."""
+    now = time.time()
+    if not _YEAR[1] <= now < _YEAR[2]:
+        year = dt.date.today().year
+        start, end = (dt.datetime(y, 1, 1).timestamp() for y in (year, year + 1))
+        _YEAR[:] = [year, start, end]
+    return _YEAR[0]
+
+
+def _year(y: str, this_year: int) -> int:
     n = int(y)
     if len(y) == 2:
-        n += 2000 if n <= dt.date.today().year % 100 else 1900
+        n += 2000 if n <= this_year % 100 else 1900
     return n
 
 
@@ -115,26 +132,40 @@ def scrub(
     name and hospital number."""
     if not text:
         return text
-    days = dt.timedelta(days=shift_days(secret, patient_id))
-    dates: list[str] = []
+    out, found = _masked(text, _this_year())
+    out = _names(out, private)
+    if found is None:  # no digit: no date, phone or number was looked for
+        return out
+    days = dt.timedelta(days=shift_days(secret, patient_id)) if found else dt.timedelta()
+    dates = [(d + days).strftime(fmt) if fmt else (d + days).isoformat() for d, fmt in found]
+    return _RESTORE.sub(lambda m: dates[int(m[1])], out) if "\x00" in out else out
 
-    def keep(value: str) -> str:
-        dates.append(value)
-        return _TOKEN.format(len(dates) - 1)
+
+@lru_cache(maxsize=4096)
+def _masked(text: str, this_year: int) -> tuple[str, tuple[tuple[dt.date, str], ...] | None]:
+    """The part of :func:`scrub` that is the same for every patient, kept for texts that
+    recur (a regimen, a next treatment): ``text`` with e-mails, ids and phone numbers masked
+    and each date replaced by a token, and the dates found (the date, and the format of a month
+    and year), to be shifted by the patient's own shift; None when ``text`` has no digit."""
+    found: list[tuple[dt.date, str]] = []
+
+    def keep(value: dt.date, fmt: str = "") -> str:
+        found.append((value, fmt))
+        return _TOKEN.format(len(found) - 1)
 
     def day(y: int, m: int, d: int) -> str:
         try:
-            return keep((dt.date(y, m, d) + days).isoformat())
+            return keep(dt.date(y, m, d))
         except ValueError:
             return "[date]"
 
     out = _EMAIL.sub("[email]", text) if "@" in text else text
     if _DIGIT.search(out) is None:  # no date, phone or number to find: only ids and names
-        return _names(_LABELLED_ID.sub("[id]", out), private)
+        return _LABELLED_ID.sub("[id]", out), None
     out = _ISO.sub(lambda m: day(int(m[1]), int(m[2]), int(m[3])), out)
 
     def dmy(m: re.Match[str]) -> str:
-        d, mo, y = int(m[1]), int(m[2]), _year(m[3])
+        d, mo, y = int(m[1]), int(m[2]), _year(m[3], this_year)
         if mo > 12 and d <= 12:  # month first after all (12/31/2024)
             d, mo = mo, d
         return day(y, mo, d)
@@ -142,22 +173,22 @@ def scrub(
     out = _DMY.sub(dmy, out)
     out = _D_MON_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])), out)
     out = _MON_D_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])), out)
-
-    def month_year(m: re.Match[str]) -> str:
-        shifted = dt.date(int(m[2]), _MONTHS[m[1].lower()], 15) + days
-        return keep(shifted.strftime("%b %Y"))
-
-    out = _MON_Y.sub(month_year, out)
+    out = _MON_Y.sub(lambda m: keep(dt.date(int(m[2]), _MONTHS[m[1].lower()], 15), "%b %Y"), out)
     out = _LABELLED_ID.sub("[id]", out)
     out = _MY_IC.sub("[id]", out)
     out = _PHONE.sub(_phone, out)
-    out = _names(_LONG_NUMBER.sub("[id]", out), private)
-    return re.sub("\x00(\\d+)\x00", lambda m: dates[int(m[1])], out)
+    return _LONG_NUMBER.sub("[id]", out), tuple(found)
 
 
 def _names(out: str, private: tuple[str, ...]) -> str:
-    for word in _private_words(private):
+    low = out.lower() if out.isascii() else None
+    for word, ascii_low in _private_words(private):
+        # an ASCII word cannot match ASCII text that does not hold it, in any case: its
+        # pattern is not run then (re.I also matches a few non-ASCII letters: run it for those)
+        if low is not None and ascii_low is not None and ascii_low not in low:
+            continue
         out = _word(word).sub("[name]", out)
+        low = out.lower() if out.isascii() else None
     return out
 
 
@@ -176,12 +207,15 @@ def _phone(m: re.Match[str]) -> str:
     return m[0]
 
 
-def _private_words(private: tuple[str, ...]) -> list[str]:
-    """The patient's hospital number and the words of their name (3 letters or more)."""
+@lru_cache(maxsize=65536)  # one entry per patient of an export: small tuples
+def _private_words(private: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    """The patient's hospital number and the words of their name (3 letters or more), longest
+    first, each with its lower case when it is ASCII."""
     words = []
     for value in private:
         if not value:
             continue
         words.append(value.strip())
         words += [w for w in re.split(r"[\s,.'-]+", value) if len(w) >= 3 and not w.isdigit()]
-    return sorted({w for w in words if w}, key=len, reverse=True)
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    return tuple((w, w.lower() if w.isascii() else None) for w in ordered)

@@ -393,6 +393,11 @@ class CourseOutcomeRow(Base):
     survival_event: Mapped[bool | None] = mapped_column(Boolean)
     outcome: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: the course's cells of outcomes.csv, neutralised and quoted, with where its free-text
+    #: cells are and the version of the code that wrote them (``psoreg.store.outcome_lines``)
+    csv_line: Mapped[str | None] = mapped_column(Text)
+    csv_spans: Mapped[str | None] = mapped_column(Text)
+    csv_version: Mapped[str | None] = mapped_column(String(32))
 
 
 class DataQuery(Base):

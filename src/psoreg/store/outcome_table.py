@@ -23,7 +23,17 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, delete, event, func, insert, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -159,10 +169,14 @@ def _chunks(items: list[int], n: int) -> Iterator[list[int]]:
 def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
     """Recompute and store the outcomes of every course of these patients; returns the number
     of courses written."""
-    from psoreg.outcomes.compiled import outcomes_version
+    from psoreg.outcomes.compiled import compiled, outcomes_version
+    from psoreg.store.outcome_lines import line_of, line_version
 
     pks = sorted(set(patient_pks))
-    version = outcomes_version(session_options(session))
+    options = session_options(session)
+    version = outcomes_version(options)
+    names = compiled(options).names
+    csv_version = line_version()
     written = 0
     for chunk in _chunks(pks, BATCH):
         _lock_patients(session, chunk)
@@ -187,6 +201,7 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
                 from psoreg.store.models import utcnow
 
                 now = utcnow()
+            line, spans = line_of(clean, names)
             rows.append(
                 {
                     "course_pk": pk,
@@ -197,6 +212,9 @@ def refresh_patients(session: Session, patient_pks: Iterable[int]) -> int:
                     **_dashboard_values(clean),
                     "outcome": clean,
                     "computed_at": now,
+                    "csv_line": line,
+                    "csv_spans": spans,
+                    "csv_version": csv_version,
                 }
             )
         if rows:
@@ -255,7 +273,9 @@ def _analysed_courses(q: Any, sites: Iterable[str] | None = None) -> Any:
 
 def refresh_stale(store: Any, progress: Any | None = None) -> int:
     """Rewrite every missing or stale row, in batches of :data:`BATCH` patients (each its own
-    transaction); ``progress(done, total)`` is called after each. Returns the patients done."""
+    transaction); ``progress(done, total)`` is called after each. Then store the export line
+    of every current row that lacks one of this version (:func:`refresh_lines`). Returns the
+    patients done."""
     with store.session() as s:
         pending = stale_patients(s)
     done = 0
@@ -266,7 +286,63 @@ def refresh_stale(store: Any, progress: Any | None = None) -> int:
         done += len(chunk)
         if progress is not None:
             progress(done, len(pending))
+    refresh_lines(store)
     return done
+
+
+def _lineless(version: str) -> Any:
+    """Current stored rows (of outcomes ``version``) without an export line of this version."""
+    from psoreg.store.outcome_lines import line_version
+
+    o = CourseOutcomeRow
+    return (o.outcomes_version == version) & (
+        o.csv_version.is_(None) | (o.csv_version != line_version()) | o.csv_line.is_(None)
+    )
+
+
+def lines_of(session: Session, course_pks: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """The export lines and spans (:func:`psoreg.store.outcome_lines.line_of`) of these
+    courses, made now from their stored JSON rows."""
+    from psoreg.outcomes.compiled import compiled
+    from psoreg.store.outcome_lines import line_of
+
+    names = compiled(session_options(session)).names
+    out: dict[int, tuple[str, str]] = {}
+    conn = session.connection()
+    for chunk in _chunks(sorted(set(course_pks)), 500):
+        q = select(CourseOutcomeRow.course_pk, CourseOutcomeRow.outcome).where(
+            CourseOutcomeRow.course_pk.in_(chunk)
+        )
+        for pk, outcome in conn.execute(q):
+            out[pk] = line_of(outcome, names)
+    return out
+
+
+def refresh_lines(store: Any, batch: int = 5000) -> int:
+    """Store the export line of every current row without one of this version (rows written
+    before the lines existed, or by another version of the line code), in transactions of
+    ``batch`` rows; returns the rows written. No engine run: the lines come from the rows."""
+    from psoreg.outcomes.compiled import outcomes_version
+    from psoreg.store.outcome_lines import line_version
+
+    with store.session() as s:
+        version = outcomes_version(session_options(s))
+        pending = sorted(s.scalars(select(CourseOutcomeRow.course_pk).where(_lineless(version))))
+    o = CourseOutcomeRow
+    write = (
+        update(o)
+        .where(o.course_pk == bindparam("pk"), o.outcomes_version == version)
+        .values(
+            csv_line=bindparam("line"), csv_spans=bindparam("spans"), csv_version=line_version()
+        )
+    )
+    for chunk in _chunks(pending, batch):
+        with store.session() as s:
+            made = lines_of(s, chunk)
+            rows = [{"pk": pk, "line": ln, "spans": sp} for pk, (ln, sp) in made.items()]
+            if rows:
+                s.connection().execute(write, rows)
+    return len(pending)
 
 
 # --- reading ---------------------------------------------------------------------------------

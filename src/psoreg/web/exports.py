@@ -14,17 +14,22 @@ run as a formula is escaped). The PASI grid and the DLQI answers are exported as
 
 from __future__ import annotations
 
+import gc
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import String, select
+from sqlalchemy import func, select
 
-from psoreg.io.spreadsheet import frame_csv, neutralise, write_workbook
+from psoreg.io.spreadsheet import csv_cell, csv_uncell, frame_csv, neutralise, write_workbook
 from psoreg.store import audit
-from psoreg.store.deid import FREE_TEXT
+from psoreg.store.deid import FREE_TEXT, pseudonym, scrub
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.export import load_patients, outcomes
 from psoreg.store.inclusion import analysed, exclusions
@@ -121,29 +126,35 @@ def _ids(
     patient_ids: dict[str, str],
     lenses: dict[str, Lens],
 ) -> None:
-    """The ids the user sees for every patient and course, without loading their records."""
+    """The ids the user sees for every patient and course, without loading their records
+    (Core queries, which say ``deleted_at IS NULL`` themselves)."""
     q = select(
         PatientRow.id, PatientRow.patient_id, PatientRow.name, PatientRow.hospital_number
-    ).where(analysed())
+    ).where(analysed(), PatientRow.deleted_at.is_(None))
     if actor.site_codes is not None:
         q = q.where(PatientRow.site.in_(sorted(actor.site_codes)))
-    by_pk: dict[int, Lens] = {}
-    for pk, pid, name, number in s.execute(q):
+    identified = actor.identified  # asked once: the same for every patient of the export
+    by_pk: dict[int, tuple[Lens, str]] = {}
+    conn = s.connection()
+    for pk, pid, name, number in conn.execute(q):
         lens = Lens(actor, secret, pid, tuple(x for x in (name, number) if x))
-        by_pk[pk] = lens
-        patient_ids[pid] = lens.pid()
+        shown = lens.pid()
+        by_pk[pk] = (lens, shown)
+        patient_ids[pid] = shown
     index: dict[int, int] = {}
-    q = select(CourseRow.patient_pk, CourseRow.course_id).order_by(
-        CourseRow.patient_pk, CourseRow.start_date, CourseRow.id
+    q = (
+        select(CourseRow.patient_pk, CourseRow.course_id)
+        .where(CourseRow.deleted_at.is_(None))
+        .order_by(CourseRow.patient_pk, CourseRow.start_date, CourseRow.id)
     )
-    for patient_pk, course_id in s.execute(q):
+    for patient_pk, course_id in conn.execute(q):
         if patient_pk not in by_pk:
             continue
         i = index.get(patient_pk, 0)
         index[patient_pk] = i + 1
-        lens = by_pk[patient_pk]
+        lens, shown = by_pk[patient_pk]
         lenses[course_id] = lens
-        course_ids[course_id] = course_id if lens.identified else f"{lens.pid()}-C{i + 1}"
+        course_ids[course_id] = course_id if identified else f"{shown}-C{i + 1}"
 
 
 def _records(
@@ -279,62 +290,131 @@ def _csv_text(text: str, name: str) -> Response:
     )
 
 
+_PAUSED = [0]  # exports running with the cycle collector paused
+_PAUSE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Run without Python's cycle collector: the export makes about 100,000 short-lived
+    tuples and rows (no cycles: reference counting frees them), and the collector would walk
+    the whole heap once or twice per request for them (0.1-0.2 s at 10,000 patients). Counted,
+    so that overlapping exports enable it again only when the last one ends."""
+    with _PAUSE_LOCK:
+        _PAUSED[0] += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _PAUSED[0] -= 1
+            if not _PAUSED[0]:
+                gc.enable()
+
+
 def _stored_outcomes_csv(request: Request, actor: Actor) -> tuple[str, int] | None:
-    """``outcomes.csv`` straight from the stored outcomes: one query (each course's stored
-    JSON row with its patient's site), one ``json.loads`` per course and the csv module; the
-    same text as :func:`raw_tables` and :func:`frame_csv` give (same columns, order, value
-    formats, pseudonyms and scrubbing for analysts, neutralised text). None when a course of
-    the user's sites has no current stored row (then the engine computes them, as before)."""
+    """:func:`_stored_outcomes_text`, without the cycle collector."""
+    with _cycle_collector_paused():
+        return _stored_outcomes_text(request, actor)
+
+
+def _stored_outcomes_text(request: Request, actor: Actor) -> tuple[str, int] | None:
+    """``outcomes.csv`` from the stored lines (:mod:`psoreg.store.outcome_lines`): one query
+    for every course's line with its ids and site, then each line is the course id, the patient
+    id and the site written before the stored cells; for analysts the ids are pseudonyms and
+    the free-text cells are replaced by their scrubbed text. The same text as
+    :func:`raw_tables` and :func:`frame_csv` give (same columns, order, value formats,
+    pseudonyms and scrubbing for analysts, neutralised text). A current row without a line of
+    this version gets one made from its JSON row now. None when a course of the user's sites
+    has no current stored row (then the engine computes them, as before)."""
     import csv
-    import json
 
     from psoreg.outcomes.compiled import compiled, outcomes_version
-    from psoreg.store.models import CourseOutcomeRow
-    from psoreg.store.outcome_table import _analysed_courses, count_courses, session_options
+    from psoreg.store.models import CourseOutcomeRow as O
+    from psoreg.store.outcome_lines import line_version
+    from psoreg.store.outcome_table import (
+        _analysed_courses,
+        count_courses,
+        lines_of,
+        session_options,
+    )
 
     store, secret = request.app.state.store, request.app.state.secret
+    identified = actor.identified
+    columns: list[Any] = [
+        O.course_id,
+        PatientRow.patient_id,
+        PatientRow.site,
+        O.csv_line,
+        O.csv_spans,
+        O.outcomes_version,
+        O.csv_version,
+        O.course_pk,
+    ]
+    if not identified:  # what the pseudonyms and the scrubbing need (see _ids and Lens)
+        columns += [
+            PatientRow.name,
+            PatientRow.hospital_number,
+            func.row_number().over(
+                partition_by=CourseRow.patient_pk, order_by=(CourseRow.start_date, CourseRow.id)
+            ),
+        ]
     with store.reader() as s:
         options = session_options(s)
         names = list(compiled(options).names)
-        version = outcomes_version(options)
-        q = select(
-            CourseOutcomeRow.outcomes_version,
-            CourseOutcomeRow.outcome.cast(String()).label("outcome"),  # the JSON text
-            PatientRow.site,
-        ).join(CourseRow, CourseRow.id == CourseOutcomeRow.course_pk)
-        conn = s.connection()
-        rows = conn.execute(_analysed_courses(q, actor.site_codes)).all()
-        if len(rows) != count_courses(s, actor.site_codes) or any(r[0] != version for r in rows):
+        version, current = outcomes_version(options), line_version()
+        q = select(*columns).join(CourseRow, CourseRow.id == O.course_pk)
+        rows = s.connection().execute(_analysed_courses(q, actor.site_codes)).all()
+        if len(rows) != count_courses(s, actor.site_codes) or any(r[5] != version for r in rows):
             return None
-        course_ids: dict[str, str] = {}
-        patient_ids: dict[str, str] = {}
-        lenses: dict[str, Lens] = {}
-        if not actor.identified:
-            _ids(s, actor, secret, course_ids, patient_ids, lenses)
-    records = [(json.loads(text), site) for _v, text, site in rows]
-    records.sort(key=lambda r: r[0]["course_id"])
-    scrubbed = [c for c in FREE_TEXT["outcomes"] if c in names]
-    header = [*names[:2], "site", *names[2:]]
-    identified = actor.identified
-    out = []
-    for r, site in records:
-        if not identified:
-            course = r["course_id"]
-            lens = lenses.get(course)
-            if lens is not None:
-                for col in scrubbed:
-                    if isinstance(r.get(col), str):
-                        r[col] = lens.text(r[col])
-            r["course_id"] = course_ids.get(course, course)
-            r["patient_id"] = patient_ids.get(r["patient_id"], r["patient_id"])
-        r["site"] = site
-        # only text can be a formula; numbers, booleans and nulls go out as they are
-        out.append([neutralise(v) if v.__class__ is str else v for v in map(r.get, header)])
+        made = lines_of(s, [r[7] for r in rows if r[6] != current or r[3] is None])
+    if made:  # lines of rows stored without one (or by other code), made now
+        rows = [(*r[:3], *made[r[7]], *r[5:]) if r[7] in made else r for r in rows]
+    rows.sort(key=itemgetter(0))
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralise(h) for h in header])
-    w.writerows(out)
-    return buf.getvalue(), len(records)
+    csv.writer(buf, lineterminator="\n").writerow(
+        [neutralise(h) for h in [*names[:2], "site", *names[2:]]]
+    )
+    out = [buf.getvalue()]
+    sites: dict[str | None, str] = {}
+    if identified:
+        for cid, pid, site, line, *_ in rows:
+            if site not in sites:
+                sites[site] = csv_cell(site)
+            out.append(f"{csv_cell(cid)},{csv_cell(pid)},{sites[site]},{line}\n")
+        return "".join(out), len(rows)
+    # each patient's pseudonym (Lens.pid), its cell, and their name and hospital number (the
+    # private words scrubbing masks), made once per patient
+    who: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for _cid, pid, site, line, spans, _v, _c, _pk, name, number, n in rows:
+        if site not in sites:
+            sites[site] = csv_cell(site)
+        if pid not in who:
+            alias = pseudonym(secret, pid)
+            who[pid] = (alias, csv_cell(alias), tuple(x for x in (name, number) if x))
+        alias, alias_cell, private = who[pid]
+        if spans:
+            line = _scrubbed(line, spans, secret, pid, private)
+        # the course's pseudonym: the patient's, numbered by start (as Lens.course_id)
+        out.append(f"{csv_cell(f'{alias}-C{n}')},{alias_cell},{sites[site]},{line}\n")
+    return "".join(out), len(rows)
+
+
+def _scrubbed(line: str, spans: str, secret: str, patient_id: str, private: tuple[str, ...]) -> str:
+    """A stored line with its free-text cells (at ``spans``, see
+    :func:`psoreg.store.outcome_lines.line_of`) as the analyst sees them (:meth:`Lens.text`)."""
+    parts, at = [], 0
+    for span in spans.split(","):
+        start, _, end = span.partition(":")
+        cell = line[int(start) : int(end)]
+        text = csv_uncell(cell)
+        if not text:  # an empty cell (no text, or "") stays empty
+            continue
+        seen = scrub(secret, patient_id, text, private)
+        if seen != text:  # (unchanged text: its cell stays as stored)
+            parts += [line[at : int(start)], csv_cell(seen)]
+            at = int(end)
+    return "".join(parts) + line[at:] if parts else line
 
 
 def dashboard_stats(table: pd.DataFrame, n_patients: int) -> dict[str, Any]:
