@@ -14,8 +14,9 @@ a plain ``Figure.savefig``):
   measured with FreeType three times. While a figure is saved as SVG, the sizes are kept for
   the whole call (:func:`_svg_text_sizes`): an SVG text size depends only on the string, the
   font properties and the rcParams, which are fixed for the call.
-- **Figures drawn in parallel** (``jobs`` > 1, where ``fork`` exists): worker processes forked
-  from this one share its figures and take them one at a time with this process; the bytes come
+- **Figures made and drawn in parallel** (``jobs`` > 1, where ``fork`` exists): worker
+  processes forked from this one share its data and take the figures one at a time with this
+  process, making (a report's figures are made on first use) and saving each; the bytes come
   back through a pipe. A figure a worker did not return (it failed or died) is drawn here, so
   a failure is reported as it would be without workers.
 """
@@ -33,14 +34,20 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from psoreg.reports.figures.style import DPI, RC
+from psoreg.reports.model import ReportFigure
+
+#: A figure, or a report's figure (made on first use, by the process that saves it).
+Figures = Sequence[Figure | ReportFigure]
 
 #: Formats whose files are written without a date or id that would change between runs.
 _METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
 
 
-def _save(fig: Figure, fmt: str, **kw: object) -> bytes:
+def _save(fig: Figure | ReportFigure, fmt: str, **kw: object) -> bytes:
     import matplotlib
 
+    if isinstance(fig, ReportFigure):
+        fig = fig.figure
     buf = io.BytesIO()
     meta = _METADATA.get(fmt, {})
     with (
@@ -114,10 +121,10 @@ def _svg_text_sizes() -> Iterator[None]:
         _sizes.memo = outer
 
 
-def render_figures(
-    figures: Sequence[Figure], fmt: str, jobs: int = 1, dpi: int = DPI
-) -> list[bytes]:
+def render_figures(figures: Figures, fmt: str, jobs: int = 1, dpi: int = DPI) -> list[bytes]:
     """Each figure saved as ``fmt`` (svg, png or pdf), in order; ``jobs`` processes draw them.
+
+    A report's figure not made yet is made by the process that draws it.
 
     ``jobs`` > 1 forks ``jobs - 1`` workers (only where the ``fork`` start method exists, and
     only for two figures or more); the files are the same bytes whichever process drew them.
@@ -131,7 +138,7 @@ def render_figures(
 
 
 def _in_parallel(
-    figures: Sequence[Figure], fmt: str, kw: dict, workers: int, out: list[bytes | None]
+    figures: Figures, fmt: str, kw: dict, workers: int, out: list[bytes | None]
 ) -> None:
     import multiprocessing
 
@@ -172,7 +179,7 @@ def _claim(nxt: Any, n: int) -> Iterator[int]:
         yield i
 
 
-def _worker(figures: Sequence[Figure], fmt: str, kw: dict, nxt: Any, recv: Any, send: Any) -> None:
+def _worker(figures: Figures, fmt: str, kw: dict, nxt: Any, recv: Any, send: Any) -> None:
     """In a forked process: draw the figures claimed, send them back in one message."""
     recv.close()
     done: list[tuple[int, bytes]] = []
@@ -190,7 +197,7 @@ def _inline(svg: bytes) -> str:
     return re.sub(r"^.*?(<svg\b)", r"\1", svg.decode("utf-8"), count=1, flags=re.S)
 
 
-def svg_texts(figures: Sequence[Figure], jobs: int = 1) -> list[str]:
+def svg_texts(figures: Figures, jobs: int = 1) -> list[str]:
     """The figures as inline ``<svg>`` elements (see :func:`render_figures` for ``jobs``)."""
     return [_inline(b) for b in render_figures(figures, "svg", jobs)]
 
@@ -210,7 +217,7 @@ def write_figure(fig: Figure, path: Path) -> Path:
     return write_figures([fig], [path])[0]
 
 
-def write_figures(figures: Sequence[Figure], paths: Sequence[Path], jobs: int = 1) -> list[Path]:
+def write_figures(figures: Figures, paths: Sequence[Path], jobs: int = 1) -> list[Path]:
     """Write each figure to its path, in the format the suffix names (.svg, .pdf or .png).
 
     The paths share one suffix (the figures of one document).

@@ -161,7 +161,7 @@ def render_docx(report: Report, jobs: int = 1):  # noqa: ANN201 - docx.document.
     for i, t in enumerate(report.tables, start=1):
         _table(doc, t, i, h["table"])
     doc.add_heading(h["figures"], level=1)
-    pngs = render_figures([f.figure for f in report.figures], "png", jobs)
+    pngs = render_figures(report.figures, "png", jobs)
     for i, (f, png) in enumerate(zip(report.figures, pngs, strict=True), start=1):
         wide = f.key in ("swimmer", "trajectories", "flow")
         doc.add_picture(io.BytesIO(png), width=Cm(22) if wide else Cm(15))

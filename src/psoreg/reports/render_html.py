@@ -76,7 +76,7 @@ def render_html(report: Report, jobs: int = 1) -> str:
     parts.append(f"</p><h2>{escape(h['tables'])}</h2>")
     parts += [table_html(t) for t in report.tables]
     parts.append(f"<h2>{escape(h['figures'])}</h2>")
-    svgs = svg_texts([f.figure for f in report.figures], jobs)
+    svgs = svg_texts(report.figures, jobs)
     for f, svg in zip(report.figures, svgs, strict=True):
         parts.append(
             f"<figure id='{escape(f.key)}'>{svg}"

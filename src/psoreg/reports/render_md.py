@@ -36,9 +36,7 @@ def render_md(
     out += [f"## {h['tables']}", ""]
     out += [table_md(t) for t in report.tables]
     out += [f"## {h['figures']}", ""]
-    files = write_figures(
-        [f.figure for f in report.figures], [figdir / f"{f.key}.svg" for f in report.figures], jobs
-    )
+    files = write_figures(report.figures, [figdir / f"{f.key}.svg" for f in report.figures], jobs)
     for f, p in zip(report.figures, files, strict=True):
         rel = p.relative_to(relative_to).as_posix()
         out += [f"![{f.title}]({rel})", "", f"*{f.title}.* {f.caption}", ""]

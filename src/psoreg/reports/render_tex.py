@@ -241,9 +241,7 @@ def render_tex(
     ]
     out += [f"\\subsection*{{{escape(h['tables'])}}}"] + [table_tex(t, h) for t in report.tables]
     out.append(f"\\clearpage\\subsection*{{{escape(h['figures'])}}}")
-    files = write_figures(
-        [f.figure for f in report.figures], [figdir / f"{f.key}.pdf" for f in report.figures], jobs
-    )
+    files = write_figures(report.figures, [figdir / f"{f.key}.pdf" for f in report.figures], jobs)
     for f, p in zip(report.figures, files, strict=True):
         rel = p.relative_to(relative_to).as_posix()
         found = numbered(f.title)
