@@ -132,3 +132,25 @@ def test_write_figures_one_format_at_a_time(inputs, tmp_path) -> None:  # noqa: 
         ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.pdf"])
     paths = ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.svg"], jobs=2)
     assert [p.read_bytes() for p in paths] == [_plain(f, "svg") for f in _figures(inputs)[2:4]]
+
+
+def test_report_figures_made_by_the_process_that_saves_them(monkeypatch) -> None:  # noqa: ANN001
+    from psoreg.reports import build_report
+
+    report = build_report(load(CASE_SERIES), lang="ms")
+    assert [f.key for f in report.figures if f.made] == ["trajectories"]  # its caption needs it
+    drawn_here = []
+    save = ff._save
+    monkeypatch.setattr(
+        ff, "_save", lambda fig, *a, **k: drawn_here.append(fig.key) or save(fig, *a, **k)
+    )
+    svgs = ff.render_figures(report.figures, "svg", jobs=2)
+    made_here = {f.key for f in report.figures if f.made}
+    assert made_here == set(drawn_here) | {"trajectories"}  # the worker made the others
+    assert len(made_here) < len(report.figures)
+    # the same bytes as the figures made and saved here, in the report's language
+    again = build_report(load(CASE_SERIES), lang="ms")
+    assert svgs == [_plain(f.figure, "svg") for f in again.figures]
+    assert "Minggu" in svgs[-1].decode()
+    report.close()  # clears what exists, makes nothing
+    assert {f.key for f in report.figures if f.made} == made_here
