@@ -140,6 +140,7 @@ def render_figures(figures: Figures, fmt: str, jobs: int = 1, dpi: int = DPI) ->
 def _in_parallel(
     figures: Figures, fmt: str, kw: dict, workers: int, out: list[bytes | None]
 ) -> None:
+    import gc
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -151,8 +152,12 @@ def _in_parallel(
         ctx.Process(target=_worker, args=(figures, fmt, kw, nxt, recv, send), daemon=True)
         for _ in range(workers)
     ]
-    for p in procs:
-        p.start()
+    gc.freeze()  # the workers' collections then leave the shared (copy-on-write) pages alone
+    try:
+        for p in procs:
+            p.start()
+    finally:
+        gc.unfreeze()
     send.close()  # the workers hold the writing end; EOF once they have all exited
     for i in _claim(nxt, len(figures)):
         out[i] = _save(figures[i], fmt, **kw)
