@@ -9,11 +9,13 @@
    (:func:`psoreg.store.outcome_table.refresh_stale`).
 2. Starts ``psoreg serve --workers BENCH_WEB_WORKERS`` (default: the number of cores) on
    127.0.0.1 at a free port.
-3. Reads: 10 and 50 concurrent clients (each its own keep-alive connection and logged-in
-   session) for ``BENCH_WEB_SECONDS`` (10) each, on a random patient page and on the trivial
-   ``/healthz`` of the same server (the framework's ceiling on this machine); then one client
-   on the patient list, the dashboard and ``/export/outcomes.csv``. Prints req/s, p50/p95/p99
-   and errors, and the patient page's throughput as a share of the trivial endpoint's.
+3. Reads, after ``BENCH_WEB_WARMUP`` (5) seconds of 10 clients on each of the first two paths
+   that are not counted: 10 and 50 concurrent clients (each its own keep-alive connection
+   and logged-in session) for ``BENCH_WEB_SECONDS`` (10) each, on a random patient page and on
+   the trivial ``/healthz`` of the same server (the framework's ceiling on this machine); then
+   one client on the patient list, the dashboard and ``/export/outcomes.csv``. Prints req/s,
+   p50/p95/p99 and errors, and the patient page's throughput as a share of the trivial
+   endpoint's.
 4. Writes: ``BENCH_WEB_WRITERS`` (50) concurrent API clients for ``BENCH_WEB_WRITE_SECONDS``
    (60) creating visits (and, one write in five, courses) on SQLite and on PostgreSQL (a
    throw-away server, as in the tests); every acknowledged write is then looked up in the
@@ -597,6 +599,7 @@ def write_phase(url: str, data: Path, workers: int, n: int, seconds: float) -> d
 def main() -> None:
     patients = int(os.environ.get("BENCH_WEB_PATIENTS", "10000"))
     seconds = float(os.environ.get("BENCH_WEB_SECONDS", "10"))
+    warmup = float(os.environ.get("BENCH_WEB_WARMUP", "5"))
     wseconds = float(os.environ.get("BENCH_WEB_WRITE_SECONDS", "60"))
     nwriters = int(os.environ.get("BENCH_WEB_WRITERS", "50"))
     workers = int(os.environ.get("BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
@@ -626,6 +629,15 @@ def main() -> None:
         server = Server(url, data, workers)
         reads = []
         try:
+            # warm-up, not counted: every worker compiles its templates and queries, fills its
+            # connection pool and SQLite page cache, and the OS caches the registry's file
+            # (without it the first measured phase's figure varied 87-199 req/s between runs)
+            for name, paths in (
+                ("warm-up /healthz", lambda: "/healthz"),
+                ("warm-up patient page", lambda: f"/patients/{random.choice(pats)}"),
+            ):
+                r = asyncio.run(load(server.port, name, paths, 10, warmup)).row()
+                print(fmt(r), "(not counted)", flush=True)
             for clients in (10, 50):
                 for name, paths in (
                     ("trivial /healthz", lambda: "/healthz"),

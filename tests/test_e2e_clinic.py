@@ -384,6 +384,10 @@ def test_a_data_query_raised_answered_and_closed(browser, live_url, seeded_store
     cp = clin.page
     cp.goto(f"/patients/{patient}")
     expect(cp.locator("#open-queries")).to_contain_text("please check the grid")
+    # the queried visit's row carries the open-query flag, and only that row
+    expect(cp.locator('td.acts .flag.bad[title="open data query"]')).to_have_count(1)
+    row = cp.locator("tr", has=cp.locator(f'a[href="/queries/new/visits/{visit}"]'))
+    expect(row.locator(".flag.bad")).to_have_count(1)
     cp.click("#open-queries a")
     cp.fill("#f-answer", "Checked against the chart: PASI 20 is right.")
     cp.click("#answer-query")
@@ -394,6 +398,8 @@ def test_a_data_query_raised_answered_and_closed(browser, live_url, seeded_store
     expect(pg.locator("#query-thread")).to_contain_text("PASI 20 is right")
     pg.click("#close-query")
     expect(pg.locator("#query-status")).to_have_text("closed")
+    cp.goto(f"/patients/{patient}")
+    expect(cp.locator('td.acts .flag.bad[title="open data query"]')).to_have_count(0)
     pg.goto("/dashboard")
     expect(pg.locator("#open-queries-count")).to_contain_text("0 open queries")
     with seeded_store.session() as s:
