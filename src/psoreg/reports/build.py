@@ -27,6 +27,7 @@ from psoreg.reports.cells import DASH
 from psoreg.reports.figures import km_figure, swimmer_figure, trajectories_figure
 from psoreg.reports.figures.flow import flow_figure
 from psoreg.reports.figures.km import KM_ENDPOINTS
+from psoreg.reports.figures.trajectories import trajectory_kinds
 from psoreg.reports.groups import GROUP_BY, group_table, split
 from psoreg.reports.identifiers import make_labels
 from psoreg.reports.model import Cell, Report, ReportFigure, ReportTable, Row, numbered
@@ -225,22 +226,21 @@ def _figures(
     km_ci: CIMethod,
 ) -> list[ReportFigure]:
     # Figures are made when first used, in the report's language: the processes that save
-    # them make them (figure_files.render_figures); the trajectories are made here, as their
-    # caption depends on what they show.
+    # them make them (figure_files.render_figures).
     made_in = partial(_in_language, get_language())
     figs: list[tuple[str, str, str, object]] = [
         ("flow", _(strings.FLOW_TITLE), _(strings.FLOW_CAPTION),
          made_in(flow_figure, flow_stages(outcomes, options), k)),
     ]  # fmt: skip
     if k is None:  # per-patient figures are left out of a report shared under suppression
-        traj = trajectories_figure(cohort, outcomes, labels)
-        abstracted = any(str(ln.get_gid()).startswith("milestones") for ln in traj.axes[0].lines)
+        abstracted = "milestones" in trajectory_kinds(cohort, outcomes)
         figs += [
             ("swimmer", _(strings.SWIMMER_TITLE), _(strings.SWIMMER_CAPTION),
              made_in(swimmer_figure, outcomes, labels, k)),
             ("trajectories", _(strings.TRAJECTORIES_TITLE),
              _(strings.TRAJECTORIES_CAPTION_MILESTONES) if abstracted
-             else _(strings.TRAJECTORIES_CAPTION_VISITS), traj),
+             else _(strings.TRAJECTORIES_CAPTION_VISITS),
+             made_in(trajectories_figure, cohort, outcomes, labels)),
         ]  # fmt: skip
     method = _(strings.KM_METHOD).format(
         ci=km_ci,
