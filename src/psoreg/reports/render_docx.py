@@ -17,7 +17,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from psoreg.reports.figure_files import png_bytes
+from psoreg.reports.figure_files import render_figures
 from psoreg.reports.model import Report, ReportTable, numbered
 
 PAGE_WIDTH_CM = 29.7 - 2 * 1.8
@@ -135,8 +135,8 @@ def _run_language(run, lang: str) -> None:  # noqa: ANN001 - a docx run
     run._r.get_or_add_rPr().append(el)
 
 
-def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
-    """A python-docx Document of the report (call ``.save(path)``)."""
+def render_docx(report: Report, jobs: int = 1):  # noqa: ANN201 - docx.document.Document
+    """A python-docx Document of the report (call ``.save(path)``); ``jobs`` draw the figures."""
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
@@ -161,9 +161,10 @@ def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
     for i, t in enumerate(report.tables, start=1):
         _table(doc, t, i, h["table"])
     doc.add_heading(h["figures"], level=1)
-    for i, f in enumerate(report.figures, start=1):
+    pngs = render_figures(report.figures, "png", jobs)
+    for i, (f, png) in enumerate(zip(report.figures, pngs, strict=True), start=1):
         wide = f.key in ("swimmer", "trajectories", "flow")
-        doc.add_picture(io.BytesIO(png_bytes(f.figure)), width=Cm(22) if wide else Cm(15))
+        doc.add_picture(io.BytesIO(png), width=Cm(22) if wide else Cm(15))
         found = numbered(f.title)
         title = found[1] if found else f.title
         docpr = doc.inline_shapes[-1]._inline.docPr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from psoreg.reports.figure_files import svg_text
+from psoreg.reports.figure_files import svg_texts
 from psoreg.reports.model import Report, ReportTable, Sentence
 
 CSS = """
@@ -53,8 +53,8 @@ def _sentences(sentences: list[Sentence]) -> str:
     return "".join(out)
 
 
-def render_html(report: Report) -> str:
-    """The whole report as an HTML5 document (UTF-8)."""
+def render_html(report: Report, jobs: int = 1) -> str:
+    """The whole report as an HTML5 document (UTF-8); ``jobs`` processes draw the figures."""
     h = report.headings()
     parts = [
         f"<!DOCTYPE html><html lang='{escape(report.lang)}'><head><meta charset='utf-8'>",
@@ -76,9 +76,10 @@ def render_html(report: Report) -> str:
     parts.append(f"</p><h2>{escape(h['tables'])}</h2>")
     parts += [table_html(t) for t in report.tables]
     parts.append(f"<h2>{escape(h['figures'])}</h2>")
-    for f in report.figures:
+    svgs = svg_texts(report.figures, jobs)
+    for f, svg in zip(report.figures, svgs, strict=True):
         parts.append(
-            f"<figure id='{escape(f.key)}'>{svg_text(f.figure)}"
+            f"<figure id='{escape(f.key)}'>{svg}"
             f"<figcaption><strong>{escape(f.title)}.</strong> {escape(f.caption)}</figcaption>"
             "</figure>"
         )

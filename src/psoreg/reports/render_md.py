@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from psoreg.reports.figure_files import write_figure
+from psoreg.reports.figure_files import write_figures
 from psoreg.reports.model import Report, ReportTable
 
 
@@ -22,8 +22,10 @@ def table_md(t: ReportTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_md(report: Report, figdir: Path, relative_to: Path) -> tuple[str, list[Path]]:
-    """Markdown text and the figure files written to ``figdir``."""
+def render_md(
+    report: Report, figdir: Path, relative_to: Path, jobs: int = 1
+) -> tuple[str, list[Path]]:
+    """Markdown text and the figure files written to ``figdir`` (by ``jobs`` processes)."""
     h = report.headings()
     out = [f"# {report.title}", ""]
     if report.notes:
@@ -34,10 +36,8 @@ def render_md(report: Report, figdir: Path, relative_to: Path) -> tuple[str, lis
     out += [f"## {h['tables']}", ""]
     out += [table_md(t) for t in report.tables]
     out += [f"## {h['figures']}", ""]
-    files = []
-    for f in report.figures:
-        p = write_figure(f.figure, figdir / f"{f.key}.svg")
-        files.append(p)
+    files = write_figures(report.figures, [figdir / f"{f.key}.svg" for f in report.figures], jobs)
+    for f, p in zip(report.figures, files, strict=True):
         rel = p.relative_to(relative_to).as_posix()
         out += [f"![{f.title}]({rel})", "", f"*{f.title}.* {f.caption}", ""]
     out += [f"## {h['appendix']}", ""]
