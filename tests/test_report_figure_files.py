@@ -75,6 +75,36 @@ def test_workers_give_the_same_bytes_and_share_the_work(inputs, monkeypatch) -> 
     assert 0 < len(drawn_here) < len(figs)
 
 
+def test_a_hanging_worker_is_given_up_on_and_its_figures_drawn_here(inputs, monkeypatch) -> None:  # noqa: ANN001
+    import os
+    import time
+
+    plain = [_plain(f, "svg") for f in _figures(inputs)]
+    parent, save = os.getpid(), ff._save
+
+    def hang_in_a_worker(fig, *a, **k):  # noqa: ANN001, ANN202
+        if os.getpid() != parent:  # the forked worker never returns its figure
+            time.sleep(3600)
+        return save(fig, *a, **k)
+
+    monkeypatch.setattr(ff, "_save", hang_in_a_worker)
+    monkeypatch.setattr(ff, "WORKER_TIMEOUT_S", 2.0)
+    assert ff.render_figures(_figures(inputs), "svg", jobs=2) == plain
+
+
+def test_after_the_workers_this_process_still_reads_its_fonts(inputs) -> None:  # noqa: ANN001
+    """A forked worker closing the fonts it inherited rewound the file offsets it shares with
+    this process, whose next glyph reads failed ("failed to load glyph") or read wrong bytes:
+    two parallel saves in a row (as in a report in two languages) broke the second."""
+    from psoreg.reports import build_report
+
+    ff.render_figures(_figures(inputs), "svg", jobs=2)  # this process now has fonts open
+    report = build_report(load(CASE_SERIES), lang="ms")
+    svgs = ff.render_figures(report.figures, "svg", jobs=2)
+    again = build_report(load(CASE_SERIES), lang="ms")
+    assert svgs == [_plain(f.figure, "svg") for f in again.figures]
+
+
 @pytest.mark.parametrize("fmt", ["png", "pdf"])
 def test_png_and_pdf_same_bytes_as_savefig(inputs, fmt: str) -> None:  # noqa: ANN001
     plain = [_plain(f, fmt) for f in _figures(inputs, "visit_cohort")[2:4]]

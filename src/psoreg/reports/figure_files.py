@@ -27,6 +27,7 @@ import contextlib
 import io
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,10 @@ def _svg_text_sizes() -> Iterator[None]:
         _sizes.memo = outer
 
 
+#: how long the workers may take after this process has drawn its share of the figures
+WORKER_TIMEOUT_S = 120.0
+
+
 def render_figures(figures: Figures, fmt: str, jobs: int = 1, dpi: int = DPI) -> list[bytes]:
     """Each figure saved as ``fmt`` (svg, png or pdf), in order; ``jobs`` processes draw them.
 
@@ -143,6 +148,8 @@ def _in_parallel(
     import gc
     import multiprocessing
 
+    from matplotlib import font_manager, mathtext
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return
     ctx = multiprocessing.get_context("fork")
@@ -152,6 +159,13 @@ def _in_parallel(
         ctx.Process(target=_worker, args=(figures, fmt, kw, nxt, recv, send), daemon=True)
         for _ in range(workers)
     ]
+    # No open font file may be shared with the workers: matplotlib closes its fonts in a forked
+    # child, and closing a buffered file rewinds the file offset that parent and child share,
+    # so the parent's next glyph read got the wrong bytes ("failed to load glyph"). The parent
+    # closes them before the fork and opens its own again when it next draws.
+    font_manager._get_font.cache_clear()
+    mathtext.MathTextParser._parse_cached.cache_clear()  # its parses hold fonts too
+    gc.collect()
     gc.freeze()  # the workers' collections then leave the shared (copy-on-write) pages alone
     try:
         for p in procs:
@@ -161,7 +175,12 @@ def _in_parallel(
     send.close()  # the workers hold the writing end; EOF once they have all exited
     for i in _claim(nxt, len(figures)):
         out[i] = _save(figures[i], fmt, **kw)
+    # a worker that hangs (it was forked beside other threads) is given up on, never waited
+    # for: the figures it did not return are drawn here
+    deadline = time.monotonic() + WORKER_TIMEOUT_S
     while True:
+        if not recv.poll(max(0.0, deadline - time.monotonic())):
+            break
         try:
             done = recv.recv()
         except EOFError:
@@ -170,7 +189,10 @@ def _in_parallel(
             out[i] = data
     recv.close()
     for p in procs:
-        p.join()
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            p.kill()
+            p.join()
 
 
 def _claim(nxt: Any, n: int) -> Iterator[int]:
