@@ -14,11 +14,7 @@ run as a formula is escaped). The PASI grid and the DLQI answers are exported as
 
 from __future__ import annotations
 
-import gc
 import io
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -42,6 +38,7 @@ from psoreg.store.validate import (
     WHO_UMC_FIELDS,
     weeks_between,
 )
+from psoreg.web.collector import cycle_collector_paused
 from psoreg.web.present import Lens
 
 TABLES = ("patients", "courses", "visits", "doses", "events", "relapses", "outcomes")
@@ -290,31 +287,9 @@ def _csv_text(text: str, name: str) -> Response:
     )
 
 
-_PAUSED = [0]  # exports running with the cycle collector paused
-_PAUSE_LOCK = threading.Lock()
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Run without Python's cycle collector: the export makes about 100,000 short-lived
-    tuples and rows (no cycles: reference counting frees them), and the collector would walk
-    the whole heap once or twice per request for them (0.1-0.2 s at 10,000 patients). Counted,
-    so that overlapping exports enable it again only when the last one ends."""
-    with _PAUSE_LOCK:
-        _PAUSED[0] += 1
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _PAUSED[0] -= 1
-            if not _PAUSED[0]:
-                gc.enable()
-
-
 def _stored_outcomes_csv(request: Request, actor: Actor) -> tuple[str, int] | None:
     """:func:`_stored_outcomes_text`, without the cycle collector."""
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         return _stored_outcomes_text(request, actor)
 
 

@@ -735,9 +735,10 @@ def dashboard(request: Request, actor: ActorDep) -> Response:
     from psoreg.store import schedule
     from psoreg.store.inclusion import analysed, exclusions
     from psoreg.web import dashboard_charts as dc
+    from psoreg.web.collector import cycle_collector_paused
 
     codes = actor.site_codes
-    with store_of(request).reader() as s:
+    with cycle_collector_paused(), store_of(request).reader() as s:
         table = dashboard_table(s, codes)
         q = select(PatientRow.site, func.count()).where(analysed()).group_by(PatientRow.site)
         if codes is not None:
