@@ -1,7 +1,7 @@
 """Saving a report's figures: the same bytes as matplotlib's own ``savefig``, with less work.
 
 ``figure_files`` answers savefig's dry draw with the layout alone, measures each SVG text once
-per save and draws figures in forked workers (``jobs``); none of that may change a byte of a
+per save and makes a report's figures where they are saved; none of that may change a byte of a
 file. These tests compare with a plain ``Figure.savefig`` and count the work done (no timing).
 """
 
@@ -62,53 +62,10 @@ def test_svg_same_bytes_as_savefig(inputs, name: str) -> None:  # noqa: ANN001
     assert ff.render_figures(_figures(inputs, name), "svg") == plain
 
 
-def test_workers_give_the_same_bytes_and_share_the_work(inputs, monkeypatch) -> None:  # noqa: ANN001
-    plain = [_plain(f, "svg") for f in _figures(inputs)]
-    drawn_here = []
-    save = ff._save
-    monkeypatch.setattr(
-        ff, "_save", lambda fig, *a, **k: drawn_here.append(fig) or save(fig, *a, **k)
-    )
-    figs = _figures(inputs)
-    assert ff.render_figures(figs, "svg", jobs=2) == plain
-    # the worker was forked after the patch: what it drew is not counted in this process
-    assert 0 < len(drawn_here) < len(figs)
-
-
-def test_a_hanging_worker_is_given_up_on_and_its_figures_drawn_here(inputs, monkeypatch) -> None:  # noqa: ANN001
-    import os
-    import time
-
-    plain = [_plain(f, "svg") for f in _figures(inputs)]
-    parent, save = os.getpid(), ff._save
-
-    def hang_in_a_worker(fig, *a, **k):  # noqa: ANN001, ANN202
-        if os.getpid() != parent:  # the forked worker never returns its figure
-            time.sleep(3600)
-        return save(fig, *a, **k)
-
-    monkeypatch.setattr(ff, "_save", hang_in_a_worker)
-    monkeypatch.setattr(ff, "WORKER_TIMEOUT_S", 2.0)
-    assert ff.render_figures(_figures(inputs), "svg", jobs=2) == plain
-
-
-def test_after_the_workers_this_process_still_reads_its_fonts(inputs) -> None:  # noqa: ANN001
-    """A forked worker closing the fonts it inherited rewound the file offsets it shares with
-    this process, whose next glyph reads failed ("failed to load glyph") or read wrong bytes:
-    two parallel saves in a row (as in a report in two languages) broke the second."""
-    from psoreg.reports import build_report
-
-    ff.render_figures(_figures(inputs), "svg", jobs=2)  # this process now has fonts open
-    report = build_report(load(CASE_SERIES), lang="ms")
-    svgs = ff.render_figures(report.figures, "svg", jobs=2)
-    again = build_report(load(CASE_SERIES), lang="ms")
-    assert svgs == [_plain(f.figure, "svg") for f in again.figures]
-
-
 @pytest.mark.parametrize("fmt", ["png", "pdf"])
 def test_png_and_pdf_same_bytes_as_savefig(inputs, fmt: str) -> None:  # noqa: ANN001
     plain = [_plain(f, fmt) for f in _figures(inputs, "visit_cohort")[2:4]]
-    assert ff.render_figures(_figures(inputs, "visit_cohort")[2:4], fmt, jobs=2) == plain
+    assert ff.render_figures(_figures(inputs, "visit_cohort")[2:4], fmt) == plain
 
 
 def test_each_figure_drawn_once_and_each_text_measured_once(inputs, monkeypatch) -> None:  # noqa: ANN001
@@ -160,24 +117,18 @@ def test_write_figures_one_format_at_a_time(inputs, tmp_path) -> None:  # noqa: 
     figs = _figures(inputs)[2:4]
     with pytest.raises(ValueError, match="one format at a time"):
         ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.pdf"])
-    paths = ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.svg"], jobs=2)
+    paths = ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.svg"])
     assert [p.read_bytes() for p in paths] == [_plain(f, "svg") for f in _figures(inputs)[2:4]]
 
 
-def test_report_figures_made_by_the_process_that_saves_them(monkeypatch) -> None:  # noqa: ANN001
+def test_report_figures_made_when_saved() -> None:
     from psoreg.reports import build_report
 
     report = build_report(load(CASE_SERIES), lang="ms")
     assert not [f.key for f in report.figures if f.made]
-    drawn_here = []
-    save = ff._save
-    monkeypatch.setattr(
-        ff, "_save", lambda fig, *a, **k: drawn_here.append(fig.key) or save(fig, *a, **k)
-    )
-    svgs = ff.render_figures(report.figures, "svg", jobs=2)
+    svgs = ff.render_figures(report.figures, "svg")
     made_here = {f.key for f in report.figures if f.made}
-    assert made_here == set(drawn_here)  # the worker made the others
-    assert len(made_here) < len(report.figures)
+    assert made_here == {f.key for f in report.figures}  # made when saved
     # the same bytes as the figures made and saved here, in the report's language
     again = build_report(load(CASE_SERIES), lang="ms")
     assert svgs == [_plain(f.figure, "svg") for f in again.figures]

@@ -602,15 +602,6 @@ def report(
             "results as an Abstrak/Abstract pair). Default: the psoreg --lang.",
         ),
     ] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Processes that draw the figures (default: the CPU cores this process may use).",
-        ),
-    ] = None,
 ) -> None:
     """Write the case-series report (tables, results paragraph, figures, appendix)."""
     from psoreg.analysis.published import published_file_for
@@ -653,7 +644,7 @@ def report(
             published=published or published_file_for(path),
             lang=report_lang,
         )
-        written = write_report(rep, out_file, jobs or _cores())
+        written = write_report(rep, out_file)
         if tables_dir is not None:
             written += write_tables_csv(rep, tables_dir)
         rep.close()
@@ -670,13 +661,6 @@ def report(
         if more
         else _("Wrote {path}").format(path=out_file)
     )
-
-
-def _cores() -> int:
-    """The CPU cores this process may run on."""
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @app.command()

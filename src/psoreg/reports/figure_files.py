@@ -14,11 +14,12 @@ a plain ``Figure.savefig``):
   measured with FreeType three times. While a figure is saved as SVG, the sizes are kept for
   the whole call (:func:`_svg_text_sizes`): an SVG text size depends only on the string, the
   font properties and the rcParams, which are fixed for the call.
-- **Figures made and drawn in parallel** (``jobs`` > 1, where ``fork`` exists): worker
-  processes forked from this one share its data and take the figures one at a time with this
-  process, making (a report's figures are made on first use) and saving each; the bytes come
-  back through a pipe. A figure a worker did not return (it failed or died) is drawn here, so
-  a failure is reported as it would be without workers.
+- **Each figure made where it is saved.** A report's figures are made on first use, so a
+  format that is not asked for draws nothing.
+
+Drawing in forked worker processes was tried and removed: the command already runs DuckDB's
+and the BLAS threads when it saves its figures, and a fork taken beside threads crashed the
+child (segmentation faults inside the test suite).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import contextlib
 import io
 import re
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,101 +122,13 @@ def _svg_text_sizes() -> Iterator[None]:
         _sizes.memo = outer
 
 
-#: how long the workers may take after this process has drawn its share of the figures
-WORKER_TIMEOUT_S = 120.0
+def render_figures(figures: Figures, fmt: str, dpi: int = DPI) -> list[bytes]:
+    """Each figure saved as ``fmt`` (svg, png or pdf), in order.
 
-
-def render_figures(figures: Figures, fmt: str, jobs: int = 1, dpi: int = DPI) -> list[bytes]:
-    """Each figure saved as ``fmt`` (svg, png or pdf), in order; ``jobs`` processes draw them.
-
-    A report's figure not made yet is made by the process that draws it.
-
-    ``jobs`` > 1 forks ``jobs - 1`` workers (only where the ``fork`` start method exists, and
-    only for two figures or more); the files are the same bytes whichever process drew them.
+    A report's figure not made yet is made here.
     """
     kw = {} if fmt == "svg" else {"dpi": dpi}
-    out: list[bytes | None] = [None] * len(figures)
-    workers = min(jobs, len(figures)) - 1
-    if workers > 0:
-        _in_parallel(figures, fmt, kw, workers, out)
-    return [b if b is not None else _save(figures[i], fmt, **kw) for i, b in enumerate(out)]
-
-
-def _in_parallel(
-    figures: Figures, fmt: str, kw: dict, workers: int, out: list[bytes | None]
-) -> None:
-    import gc
-    import multiprocessing
-
-    from matplotlib import font_manager, mathtext
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return
-    ctx = multiprocessing.get_context("fork")
-    nxt = ctx.Value("i", 0)  # the next figure to draw, shared by every process
-    recv, send = ctx.Pipe(duplex=False)
-    procs = [
-        ctx.Process(target=_worker, args=(figures, fmt, kw, nxt, recv, send), daemon=True)
-        for _ in range(workers)
-    ]
-    # No open font file may be shared with the workers: matplotlib closes its fonts in a forked
-    # child, and closing a buffered file rewinds the file offset that parent and child share,
-    # so the parent's next glyph read got the wrong bytes ("failed to load glyph"). The parent
-    # closes them before the fork and opens its own again when it next draws.
-    font_manager._get_font.cache_clear()
-    mathtext.MathTextParser._parse_cached.cache_clear()  # its parses hold fonts too
-    gc.collect()
-    gc.freeze()  # the workers' collections then leave the shared (copy-on-write) pages alone
-    try:
-        for p in procs:
-            p.start()
-    finally:
-        gc.unfreeze()
-    send.close()  # the workers hold the writing end; EOF once they have all exited
-    for i in _claim(nxt, len(figures)):
-        out[i] = _save(figures[i], fmt, **kw)
-    # a worker that hangs (it was forked beside other threads) is given up on, never waited
-    # for: the figures it did not return are drawn here
-    deadline = time.monotonic() + WORKER_TIMEOUT_S
-    while True:
-        if not recv.poll(max(0.0, deadline - time.monotonic())):
-            break
-        try:
-            done = recv.recv()
-        except EOFError:
-            break
-        for i, data in done:
-            out[i] = data
-    recv.close()
-    for p in procs:
-        p.join(max(0.0, deadline - time.monotonic()))
-        if p.is_alive():
-            p.kill()
-            p.join()
-
-
-def _claim(nxt: Any, n: int) -> Iterator[int]:
-    """The indices this process takes, one at a time, until every figure is taken."""
-    while True:
-        with nxt.get_lock():
-            i = nxt.value
-            nxt.value = i + 1
-        if i >= n:
-            return
-        yield i
-
-
-def _worker(figures: Figures, fmt: str, kw: dict, nxt: Any, recv: Any, send: Any) -> None:
-    """In a forked process: draw the figures claimed, send them back in one message."""
-    recv.close()
-    done: list[tuple[int, bytes]] = []
-    try:
-        for i in _claim(nxt, len(figures)):
-            done.append((i, _save(figures[i], fmt, **kw)))
-    except Exception:  # noqa: BLE001, S110 - the parent draws what is missing and reports it
-        pass
-    send.send(done)
-    send.close()
+    return [_save(f, fmt, **kw) for f in figures]
 
 
 def _inline(svg: bytes) -> str:
@@ -224,9 +136,9 @@ def _inline(svg: bytes) -> str:
     return re.sub(r"^.*?(<svg\b)", r"\1", svg.decode("utf-8"), count=1, flags=re.S)
 
 
-def svg_texts(figures: Figures, jobs: int = 1) -> list[str]:
-    """The figures as inline ``<svg>`` elements (see :func:`render_figures` for ``jobs``)."""
-    return [_inline(b) for b in render_figures(figures, "svg", jobs)]
+def svg_texts(figures: Figures) -> list[str]:
+    """The figures as inline ``<svg>`` elements."""
+    return [_inline(b) for b in render_figures(figures, "svg")]
 
 
 def svg_text(fig: Figure) -> str:
@@ -244,7 +156,7 @@ def write_figure(fig: Figure, path: Path) -> Path:
     return write_figures([fig], [path])[0]
 
 
-def write_figures(figures: Figures, paths: Sequence[Path], jobs: int = 1) -> list[Path]:
+def write_figures(figures: Figures, paths: Sequence[Path]) -> list[Path]:
     """Write each figure to its path, in the format the suffix names (.svg, .pdf or .png).
 
     The paths share one suffix (the figures of one document).
@@ -253,7 +165,7 @@ def write_figures(figures: Figures, paths: Sequence[Path], jobs: int = 1) -> lis
     if len(fmts) > 1:
         raise ValueError(f"write_figures: one format at a time, got {sorted(fmts)}")
     out = []
-    data = render_figures(figures, fmts.pop(), jobs) if paths else []
+    data = render_figures(figures, fmts.pop()) if paths else []
     for path, b in zip(paths, data, strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b)

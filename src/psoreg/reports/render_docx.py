@@ -135,8 +135,8 @@ def _run_language(run, lang: str) -> None:  # noqa: ANN001 - a docx run
     run._r.get_or_add_rPr().append(el)
 
 
-def render_docx(report: Report, jobs: int = 1):  # noqa: ANN201 - docx.document.Document
-    """A python-docx Document of the report (call ``.save(path)``); ``jobs`` draw the figures."""
+def render_docx(report: Report):  # noqa: ANN201 - docx.document.Document
+    """A python-docx Document of the report (call ``.save(path)``)."""
     doc = Document()
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
@@ -161,7 +161,7 @@ def render_docx(report: Report, jobs: int = 1):  # noqa: ANN201 - docx.document.
     for i, t in enumerate(report.tables, start=1):
         _table(doc, t, i, h["table"])
     doc.add_heading(h["figures"], level=1)
-    pngs = render_figures(report.figures, "png", jobs)
+    pngs = render_figures(report.figures, "png")
     for i, (f, png) in enumerate(zip(report.figures, pngs, strict=True), start=1):
         wide = f.key in ("swimmer", "trajectories", "flow")
         doc.add_picture(io.BytesIO(png), width=Cm(22) if wide else Cm(15))

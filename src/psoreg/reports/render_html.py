@@ -53,8 +53,8 @@ def _sentences(sentences: list[Sentence]) -> str:
     return "".join(out)
 
 
-def render_html(report: Report, jobs: int = 1) -> str:
-    """The whole report as an HTML5 document (UTF-8); ``jobs`` processes draw the figures."""
+def render_html(report: Report) -> str:
+    """The whole report as an HTML5 document (UTF-8)."""
     h = report.headings()
     parts = [
         f"<!DOCTYPE html><html lang='{escape(report.lang)}'><head><meta charset='utf-8'>",
@@ -76,7 +76,7 @@ def render_html(report: Report, jobs: int = 1) -> str:
     parts.append(f"</p><h2>{escape(h['tables'])}</h2>")
     parts += [table_html(t) for t in report.tables]
     parts.append(f"<h2>{escape(h['figures'])}</h2>")
-    svgs = svg_texts(report.figures, jobs)
+    svgs = svg_texts(report.figures)
     for f, svg in zip(report.figures, svgs, strict=True):
         parts.append(
             f"<figure id='{escape(f.key)}'>{svg}"

@@ -22,10 +22,8 @@ def table_md(t: ReportTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_md(
-    report: Report, figdir: Path, relative_to: Path, jobs: int = 1
-) -> tuple[str, list[Path]]:
-    """Markdown text and the figure files written to ``figdir`` (by ``jobs`` processes)."""
+def render_md(report: Report, figdir: Path, relative_to: Path) -> tuple[str, list[Path]]:
+    """Markdown text and the figure files written to ``figdir``."""
     h = report.headings()
     out = [f"# {report.title}", ""]
     if report.notes:
@@ -36,7 +34,7 @@ def render_md(
     out += [f"## {h['tables']}", ""]
     out += [table_md(t) for t in report.tables]
     out += [f"## {h['figures']}", ""]
-    files = write_figures(report.figures, [figdir / f"{f.key}.svg" for f in report.figures], jobs)
+    files = write_figures(report.figures, [figdir / f"{f.key}.svg" for f in report.figures])
     for f, p in zip(report.figures, files, strict=True):
         rel = p.relative_to(relative_to).as_posix()
         out += [f"![{f.title}]({rel})", "", f"*{f.title}.* {f.caption}", ""]

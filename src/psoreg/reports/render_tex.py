@@ -215,10 +215,8 @@ def table_tex(t: ReportTable, words: dict[str, str] | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_tex(
-    report: Report, figdir: Path, relative_to: Path, jobs: int = 1
-) -> tuple[str, list[Path]]:
-    """LaTeX source and the figure files (PDF) written to ``figdir`` (by ``jobs`` processes)."""
+def render_tex(report: Report, figdir: Path, relative_to: Path) -> tuple[str, list[Path]]:
+    """LaTeX source and the figure files (PDF) written to ``figdir``."""
     h = report.headings()
     names = f"\\renewcommand{{\\tablename}}{{{escape(h['table'])}}}" + (
         f"\\renewcommand{{\\figurename}}{{{escape(h['figure'])}}}"
@@ -241,7 +239,7 @@ def render_tex(
     ]
     out += [f"\\subsection*{{{escape(h['tables'])}}}"] + [table_tex(t, h) for t in report.tables]
     out.append(f"\\clearpage\\subsection*{{{escape(h['figures'])}}}")
-    files = write_figures(report.figures, [figdir / f"{f.key}.pdf" for f in report.figures], jobs)
+    files = write_figures(report.figures, [figdir / f"{f.key}.pdf" for f in report.figures])
     for f, p in zip(report.figures, files, strict=True):
         rel = p.relative_to(relative_to).as_posix()
         found = numbered(f.title)
@@ -300,12 +298,12 @@ def log_problems(log: str, max_overfull_pt: float = 1.0) -> list[str]:
     return problems
 
 
-def write_pdf(report: Report, path: Path, jobs: int = 1) -> list[Path]:
+def write_pdf(report: Report, path: Path) -> list[Path]:
     """The report as PDF (via the LaTeX document, compiled in a temporary folder)."""
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="psoreg-tex-") as tmp:
         tex = Path(tmp) / "report.tex"
-        text, _ = render_tex(report, Path(tmp) / "report_figures", Path(tmp), jobs)
+        text, _ = render_tex(report, Path(tmp) / "report_figures", Path(tmp))
         tex.write_text(text, encoding="utf-8")
         pdf, _log = compile_pdf(tex)
         path.parent.mkdir(parents=True, exist_ok=True)

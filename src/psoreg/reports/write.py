@@ -10,11 +10,8 @@ from psoreg.reports.model import Report
 FORMATS = (".html", ".docx", ".md", ".tex", ".pdf")
 
 
-def write_report(report: Report, path: Path, jobs: int = 1) -> list[Path]:
+def write_report(report: Report, path: Path) -> list[Path]:
     """Write ``report`` to ``path`` (.html, .docx, .md, .tex or .pdf); return every file written.
-
-    ``jobs`` processes draw the figures (``figure_files.render_figures``; the files are the
-    same whatever the number).
 
     HTML, Word and PDF are single files (figures inline SVG / embedded 300 dpi PNG / vector PDF);
     Markdown and LaTeX write their figures next to them in ``<stem>_figures/`` (SVG / PDF) and
@@ -28,26 +25,26 @@ def write_report(report: Report, path: Path, jobs: int = 1) -> list[Path]:
     if suffix == ".html":
         from psoreg.reports.render_html import render_html
 
-        path.write_text(render_html(report, jobs), encoding="utf-8")
+        path.write_text(render_html(report), encoding="utf-8")
         return [path]
     if suffix == ".docx":
         from psoreg.reports.render_docx import render_docx
 
-        render_docx(report, jobs).save(str(path))
+        render_docx(report).save(str(path))
         return [path]
     if suffix == ".pdf":
         from psoreg.reports.render_tex import write_pdf
 
-        return write_pdf(report, path, jobs)
+        return write_pdf(report, path)
     figdir = path.with_name(f"{path.stem}_figures")
     if suffix == ".md":
         from psoreg.reports.render_md import render_md
 
-        text, files = render_md(report, figdir, path.parent, jobs)
+        text, files = render_md(report, figdir, path.parent)
     else:
         from psoreg.reports.render_tex import render_tex
 
-        text, files = render_tex(report, figdir, path.parent, jobs)
+        text, files = render_tex(report, figdir, path.parent)
     path.write_text(text, encoding="utf-8")
     return [path, *files]
 
