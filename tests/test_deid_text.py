@@ -39,6 +39,27 @@ def test_dates_in_text_are_shifted_like_the_record_dates(text: str, day: str) ->
     assert out == f"seen on {_shifted('P01', day)} in clinic"
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("since Jan 0000", "Jan 0000"),
+        ("seen 0001-01-01", "0001-01-01"),
+        ("seen 9999-12-31", "9999-12-31"),
+        ("until Dec 9999", "Dec 9999"),
+        ("on 31/12/9999", "31/12/9999"),
+    ],
+)
+def test_impossible_or_extreme_dates_are_masked_not_refused(text: str, date: str) -> None:
+    """A date with no year 0, or one the shift would take past year 1 or 9999, is masked (it
+    made the analyst's export answer 500); the others are shifted as any date is."""
+    masked = 0
+    for pid in (f"P{i}" for i in range(12)):  # shifts both ways
+        out = deid.scrub(SECRET, pid, text)
+        assert out is not None and date not in out, out
+        masked += "[date]" in out
+    assert masked  # at least one shift goes past the calendar (or the year does not exist)
+
+
 def test_identifiers_phones_emails_and_names_are_masked() -> None:
     text = (
         "Mrs Aisha Rahman (MRN 00123456, IC 850101-14-5678, hospital no. KL-99812) phoned "

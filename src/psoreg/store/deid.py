@@ -137,8 +137,18 @@ def scrub(
     if found is None:  # no digit: no date, phone or number was looked for
         return out
     days = dt.timedelta(days=shift_days(secret, patient_id)) if found else dt.timedelta()
-    dates = [(d + days).strftime(fmt) if fmt else (d + days).isoformat() for d, fmt in found]
+    dates = [_shifted(d, days, fmt) for d, fmt in found]
     return _RESTORE.sub(lambda m: dates[int(m[1])], out) if "\x00" in out else out
+
+
+def _shifted(d: dt.date, days: dt.timedelta, fmt: str) -> str:
+    """``d`` moved by the patient's shift, written as it was found; a date the shift would take
+    past year 1 or 9999 is masked, never shown unshifted."""
+    try:
+        moved = d + days
+    except OverflowError:
+        return "[date]"
+    return moved.strftime(fmt) if fmt else moved.isoformat()
 
 
 @lru_cache(maxsize=4096)
@@ -173,7 +183,13 @@ def _masked(text: str, this_year: int) -> tuple[str, tuple[tuple[dt.date, str], 
     out = _DMY.sub(dmy, out)
     out = _D_MON_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])), out)
     out = _MON_D_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])), out)
-    out = _MON_Y.sub(lambda m: keep(dt.date(int(m[2]), _MONTHS[m[1].lower()], 15), "%b %Y"), out)
+    def month(y: int, m: int) -> str:
+        try:
+            return keep(dt.date(y, m, 15), "%b %Y")
+        except ValueError:  # "Jan 0000": no such year
+            return "[date]"
+
+    out = _MON_Y.sub(lambda m: month(int(m[2]), _MONTHS[m[1].lower()]), out)
     out = _LABELLED_ID.sub("[id]", out)
     out = _MY_IC.sub("[id]", out)
     out = _PHONE.sub(_phone, out)
