@@ -183,6 +183,7 @@ def _masked(text: str, this_year: int) -> tuple[str, tuple[tuple[dt.date, str], 
     out = _DMY.sub(dmy, out)
     out = _D_MON_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[2].lower()], int(m[1])), out)
     out = _MON_D_Y.sub(lambda m: day(int(m[3]), _MONTHS[m[1].lower()], int(m[2])), out)
+
     def month(y: int, m: int) -> str:
         try:
             return keep(dt.date(y, m, 15), "%b %Y")
