@@ -22,7 +22,7 @@ from psoreg.store import audit, service, sites
 from psoreg.store import outcome_table as ot
 from psoreg.store.models import CourseOutcomeRow, CourseRow
 from psoreg.store.outcome_lines import line_version
-from tests.web_conftest import PASSWORDS, csrf_of
+from tests.web_conftest import PASSWORDS, login
 
 ADMIN = service.Actor("setup", "admin")
 #: free text no form accepts (line breaks, control characters) is written by plain ORM
@@ -139,16 +139,6 @@ def registry(seeded_store):
     return seeded_store
 
 
-def _login(client: TestClient, user: str, role: str) -> None:
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"username": user, "password": PASSWORDS[role], "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-
-
 @pytest.fixture
 def clients(registry):
     """One logged-in client per user of :data:`USERS`."""
@@ -159,7 +149,7 @@ def clients(registry):
     out = {}
     for user, role, _sites in USERS:
         out[user] = TestClient(app).__enter__()
-        _login(out[user], user, role)
+        login(out[user], role, user)
     yield out
     for client in out.values():
         client.__exit__(None, None, None)

@@ -210,12 +210,13 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
-def login(client, role: str) -> str:
-    """Log ``client`` in as the account of ``role``; returns the session's CSRF token."""
+def login(client, role: str, username: str | None = None) -> str:
+    """Log ``client`` in as the account of ``role`` (or ``username``, an account made with
+    ``role``'s password); returns the session's CSRF token."""
     token = csrf_of(client.get("/login").text)
     r = client.post(
         "/login",
-        data={"username": role, "password": PASSWORDS[role], "csrf_token": token},
+        data={"username": username or role, "password": PASSWORDS[role], "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
