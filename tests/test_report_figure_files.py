@@ -119,19 +119,3 @@ def test_write_figures_one_format_at_a_time(inputs, tmp_path) -> None:  # noqa: 
         ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.pdf"])
     paths = ff.write_figures(figs, [tmp_path / "a.svg", tmp_path / "b.svg"])
     assert [p.read_bytes() for p in paths] == [_plain(f, "svg") for f in _figures(inputs)[2:4]]
-
-
-def test_report_figures_made_when_saved() -> None:
-    from psoreg.reports import build_report
-
-    report = build_report(load(CASE_SERIES), lang="ms")
-    assert not [f.key for f in report.figures if f.made]
-    svgs = ff.render_figures(report.figures, "svg")
-    made_here = {f.key for f in report.figures if f.made}
-    assert made_here == {f.key for f in report.figures}  # made when saved
-    # the same bytes as the figures made and saved here, in the report's language
-    again = build_report(load(CASE_SERIES), lang="ms")
-    assert svgs == [_plain(f.figure, "svg") for f in again.figures]
-    assert "Minggu" in svgs[-1].decode()
-    report.close()  # clears what exists, makes nothing
-    assert {f.key for f in report.figures if f.made} == made_here

@@ -7,10 +7,7 @@ Word, Markdown or LaTeX.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,7 +16,7 @@ from psoreg.analysis.stats import QUANTILE_METHODS, QuantileMethod
 from psoreg.analysis.summary import summarize
 from psoreg.analysis.survival import CI_METHODS, MEDIAN_CONVENTIONS, CIMethod, MedianConvention
 from psoreg.cohort import Cohort
-from psoreg.i18n import N_, _, check_language, get_language, pgettext, use_language
+from psoreg.i18n import N_, _, check_language, pgettext, use_language
 from psoreg.outcomes import OutcomeOptions, compute_outcomes
 from psoreg.reports import strings
 from psoreg.reports.appendix import appendix_tables
@@ -27,7 +24,6 @@ from psoreg.reports.cells import DASH
 from psoreg.reports.figures import km_figure, swimmer_figure, trajectories_figure
 from psoreg.reports.figures.flow import flow_figure
 from psoreg.reports.figures.km import KM_ENDPOINTS
-from psoreg.reports.figures.trajectories import trajectory_kinds
 from psoreg.reports.groups import GROUP_BY, group_table, split
 from psoreg.reports.identifiers import make_labels
 from psoreg.reports.model import Cell, Report, ReportFigure, ReportTable, Row, numbered
@@ -43,9 +39,6 @@ from psoreg.reports.strobe import (
 from psoreg.reports.summary_tables import correlations_table, summary_table
 from psoreg.reports.suppress import suppress_table
 from psoreg.reports.tables import table1, table1_summary, table2
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 def build_report(
@@ -225,22 +218,19 @@ def _figures(
     km_median: MedianConvention,
     km_ci: CIMethod,
 ) -> list[ReportFigure]:
-    # Figures are made when first used, in the report's language: the processes that save
-    # them make them (figure_files.render_figures).
-    made_in = partial(_in_language, get_language())
     figs: list[tuple[str, str, str, object]] = [
         ("flow", _(strings.FLOW_TITLE), _(strings.FLOW_CAPTION),
-         made_in(flow_figure, flow_stages(outcomes, options), k)),
+         flow_figure(flow_stages(outcomes, options), k)),
     ]  # fmt: skip
     if k is None:  # per-patient figures are left out of a report shared under suppression
-        abstracted = "milestones" in trajectory_kinds(cohort, outcomes)
+        traj = trajectories_figure(cohort, outcomes, labels)
+        abstracted = any(str(ln.get_gid()).startswith("milestones") for ln in traj.axes[0].lines)
         figs += [
             ("swimmer", _(strings.SWIMMER_TITLE), _(strings.SWIMMER_CAPTION),
-             made_in(swimmer_figure, outcomes, labels, k)),
+             swimmer_figure(outcomes, labels, k)),
             ("trajectories", _(strings.TRAJECTORIES_TITLE),
              _(strings.TRAJECTORIES_CAPTION_MILESTONES) if abstracted
-             else _(strings.TRAJECTORIES_CAPTION_VISITS),
-             made_in(trajectories_figure, cohort, outcomes, labels)),
+             else _(strings.TRAJECTORIES_CAPTION_VISITS), traj),
         ]  # fmt: skip
     method = _(strings.KM_METHOD).format(
         ci=km_ci,
@@ -252,22 +242,12 @@ def _figures(
         figs.append(
             (f"km_{key}", _("Kaplan–Meier curve: {title}").format(title=_(ep.title)),
              _(strings.KM_CAPTIONS[key]) + " " + method,
-             made_in(km_figure, outcomes, key, km_groups, k, km_median, km_ci))
+             km_figure(outcomes, key, km_groups, k, km_median, km_ci))
         )  # fmt: skip
     return [
         ReportFigure(key, pgettext("chart", "Figure") + f" {i}. {title}", caption, fig)
         for i, (key, title, caption, fig) in enumerate(figs, start=1)
     ]
-
-
-def _in_language(lang: str, make: Callable[..., Figure], *args: object) -> Callable[[], Figure]:
-    """A function that makes the figure ``make(*args)`` in ``lang``."""
-
-    def made() -> Figure:
-        with use_language(lang):
-            return make(*args)
-
-    return made
 
 
 def all_tables(report: Report) -> list[ReportTable]:

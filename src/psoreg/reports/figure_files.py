@@ -1,7 +1,7 @@
 """Figures as SVG text, PNG or PDF bytes, reproducibly (no creation date in the file).
 
 Saving is most of the time a report takes (matplotlib lays out and measures every text), so
-:func:`render_figures` saves a report's figures with three savings, none of which changes a
+:func:`render_figures` saves a report's figures with two savings, none of which changes a
 byte of the output (``tests/test_report_figure_files.py`` compares every figure and format with
 a plain ``Figure.savefig``):
 
@@ -14,8 +14,6 @@ a plain ``Figure.savefig``):
   measured with FreeType three times. While a figure is saved as SVG, the sizes are kept for
   the whole call (:func:`_svg_text_sizes`): an SVG text size depends only on the string, the
   font properties and the rcParams, which are fixed for the call.
-- **Each figure made where it is saved.** A report's figures are made on first use, so a
-  format that is not asked for draws nothing.
 
 Drawing in forked worker processes was tried and removed: the command already runs DuckDB's
 and the BLAS threads when it saves its figures, and a fork taken beside threads crashed the
@@ -37,7 +35,7 @@ from matplotlib.figure import Figure
 from psoreg.reports.figures.style import DPI, RC
 from psoreg.reports.model import ReportFigure
 
-#: A figure, or a report's figure (made on first use, by the process that saves it).
+#: Figures, or a report's figures (with their captions).
 Figures = Sequence[Figure | ReportFigure]
 
 #: Formats whose files are written without a date or id that would change between runs.
@@ -123,10 +121,7 @@ def _svg_text_sizes() -> Iterator[None]:
 
 
 def render_figures(figures: Figures, fmt: str, dpi: int = DPI) -> list[bytes]:
-    """Each figure saved as ``fmt`` (svg, png or pdf), in order.
-
-    A report's figure not made yet is made here.
-    """
+    """Each figure saved as ``fmt`` (svg, png or pdf), in order."""
     kw = {} if fmt == "svg" else {"dpi": dpi}
     return [_save(f, fmt, **kw) for f in figures]
 

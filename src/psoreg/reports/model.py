@@ -99,32 +99,14 @@ class Sentence:
     refs: list[CellRef]
 
 
+@dataclass
 class ReportFigure:
-    """A figure with its caption; ``figure`` is a ``matplotlib.figure.Figure``.
+    """A rendered figure with its caption; ``figure`` is a ``matplotlib.figure.Figure``."""
 
-    Given a function instead of a figure, the figure is made on first use of ``figure``, so the
-    processes that save a report's figures also make them
-    (:func:`psoreg.reports.figure_files.render_figures`).
-    """
-
-    def __init__(self, key: str, title: str, caption: str, figure: Any) -> None:
-        self.key, self.title, self.caption = key, title, caption
-        self._make: Callable[[], Any] | None = figure if callable(figure) else None
-        self._figure = None if callable(figure) else figure
-
-    @property
-    def figure(self) -> Any:
-        if self._figure is None and self._make is not None:
-            self._figure = self._make()
-        return self._figure
-
-    @property
-    def made(self) -> bool:
-        """Whether the figure exists yet (in this process)."""
-        return self._figure is not None
-
-    def __repr__(self) -> str:
-        return f"ReportFigure({self.key!r}, {self.title!r}, made={self.made})"
+    key: str
+    title: str
+    caption: str
+    figure: Any
 
 
 @dataclass
@@ -174,8 +156,7 @@ class Report:
     def close(self) -> None:
         """Release the figures' memory (call once the report is written)."""
         for f in self.figures:
-            if f.made:
-                f.figure.clear()
+            f.figure.clear()
 
 
 def numbered(title: str) -> tuple[int, str] | None:

@@ -56,20 +56,6 @@ def course_points(
     return "none", []
 
 
-def trajectory_kinds(cohort: Cohort, outcomes: pd.DataFrame) -> set[str]:
-    """What :func:`trajectories_figure` draws for the courses: {'visits', 'milestones'}, or less.
-
-    Known without making the figure (the report's caption depends on it).
-    """
-    kinds = set()
-    for _row, o in outcomes.iterrows():  # as trajectories_figure reads them
-        base = None if missing(o.baseline_pasi) else float(o.baseline_pasi)
-        kind, pts = course_points(cohort, str(o.course_id), base)
-        if pts:
-            kinds.add(kind)
-    return kinds
-
-
 def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) -> Figure:
     """Two panels (absolute PASI, % improvement), one line per course."""
     fig = new_figure(height=3.4)
