@@ -33,6 +33,7 @@ from psoreg.web.app import (
     store_of,
 )
 from psoreg.web.charts import timeline_svg
+from psoreg.web.language import page_language
 from psoreg.web.patient_list import Filters
 from psoreg.web.patient_list import patient_page as list_page
 from psoreg.web.present import (
@@ -42,6 +43,7 @@ from psoreg.web.present import (
     patient_summary,
     record_summary,
 )
+from psoreg.web.record_rows import row_actions, visit_rows
 from psoreg.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
@@ -178,13 +180,21 @@ def _patient_context(
         excluded = reason_excluded(p)
         site_name = sites.site_name(conn, p.site)
         can_write = actor.can_at(p.site, "records.write")
+    queried = {(q.table, q.record_pk) for q in open_queries}
+    lang = page_language(request)
+    actions = row_actions(lang, can_write, queried)
+    for c in courses:
+        c["visit_rows"] = visit_rows(c["visits"], lang, actions)
+        for table in ("doses", "events", "relapses"):
+            for r in c[table]:
+                r["actions"] = actions(table, r["pk"])
     return {
         "patient": patient,
         "courses": courses,
         "svg": timeline_svg(courses),
         "flags": OUTCOME_FLAGS,
         "queries": open_queries,
-        "queried": {(q.table, q.record_pk) for q in open_queries},
+        "queried": queried,
         "excluded": excluded,
         "site_name": site_name,
         "can_write": can_write,
