@@ -16,14 +16,30 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.engine import Connection
 
-from psoreg.store.models import CourseRow, DoseRow, EventRow, PatientRow, RelapseRow, VisitRow
-
-_PATIENT = select(PatientRow.__table__).where(
-    PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None)
+from psoreg.store.models import (
+    CourseRow,
+    DataQuery,
+    DoseRow,
+    EventRow,
+    PatientRow,
+    RelapseRow,
+    Site,
+    VisitRow,
 )
+from psoreg.store.queries import UNRESOLVED
+
+#: the patient, the name of its site and whether it has an unresolved data query: what the
+#: page also asked in two more statements
+_PATIENT = select(
+    PatientRow.__table__,
+    select(Site.name).where(Site.code == PatientRow.site).scalar_subquery().label("site_name"),
+    exists()
+    .where(DataQuery.patient_pk == PatientRow.id, DataQuery.status.in_(UNRESOLVED))
+    .label("has_unresolved_queries"),
+).where(PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None))
 _COURSES = (
     select(CourseRow.__table__)
     .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
@@ -61,11 +77,17 @@ def load_record(
     """Patient ``pk`` with its courses (``start_date`` order) and each course's doses, visits,
     events and relapses (date order), none deleted; None when there is no such patient, it is
     deleted, or it is not of ``sites`` (None: any site). Patients left out of analyses (consent)
-    are returned: this is their own record."""
+    are returned: this is their own record.
+
+    Besides the columns of ``patients``, the record has ``site_name`` (the name of its site,
+    else the site's code, as :func:`psoreg.store.sites.site_name`) and
+    ``has_unresolved_queries`` (as :func:`psoreg.store.queries.has_unresolved`)."""
     row = conn.execute(_PATIENT, {"pk": pk}).first()
     if row is None or (sites is not None and row.site not in set(sites)):
         return None
     patient = SimpleNamespace(**row._mapping)
+    patient.site_name = patient.site_name or patient.site
+    patient.has_unresolved_queries = bool(patient.has_unresolved_queries)
     courses = [
         SimpleNamespace(**c._mapping, patient=patient, doses=[], visits=[], events=[], relapses=[])
         for c in conn.execute(_COURSES, {"pk": pk})

@@ -20,7 +20,6 @@ from psoreg.i18n import N_, _
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
-from psoreg.store.sites import memberships
 from psoreg.web.record_rows import translated
 from psoreg.web.security import (
     CsrfError,
@@ -168,14 +167,12 @@ def _peek(request: Request) -> tuple[Any, bool, Any]:
     if not sid:
         raise NotLoggedIn()
     store, settings = store_of(request), request.app.state.settings.sessions
-    member_of = None
-    # one indexed read (no ORM, no write lock); a write only when the session is to be touched
-    # (at most once a minute) or ended for being idle
+    # one indexed read of the session, its user and the user's sites (no ORM, no write lock);
+    # a write only when the session is to be touched (at most once a minute) or ended for
+    # being idle
     with store.read_connection() as conn:
         found, must_write = sessions.peek(conn, sid, settings)
-        if found is not None:
-            member_of = memberships(conn, found.user_id, found.role, found.all_sites)
-    return found, must_write, member_of
+    return found, must_write, found.sites if found is not None else None
 
 
 def _touched(request: Request, found: Any) -> Any:

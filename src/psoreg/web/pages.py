@@ -174,11 +174,11 @@ def _patient_context(
         ]
         open_queries = (
             queries.listing(s, actor, status="unresolved", patient_pk=pk)
-            if queries.has_unresolved(conn, pk)
+            if p.has_unresolved_queries
             else []
         )
         excluded = reason_excluded(p)
-        site_name = sites.site_name(conn, p.site)
+        site_name = p.site_name
         can_write = actor.can_at(p.site, "records.write")
     queried = {(q.table, q.record_pk) for q in open_queries}
     lang = page_language(request)
