@@ -40,11 +40,6 @@ _PATIENT = select(
     .where(DataQuery.patient_pk == PatientRow.id, DataQuery.status.in_(UNRESOLVED))
     .label("has_unresolved_queries"),
 ).where(PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None))
-_COURSES = (
-    select(CourseRow.__table__)
-    .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
-    .order_by(CourseRow.start_date, CourseRow.id)
-)
 #: (attribute, table) of each course's records, in the order the ORM relationships sort them
 CHILDREN = (
     ("doses", DoseRow),
@@ -52,6 +47,23 @@ CHILDREN = (
     ("events", EventRow),
     ("relapses", RelapseRow),
 )
+#: the courses, each with whether it has records of each of :data:`CHILDREN` (``has_doses``
+#: ...): a table none of the patient's courses has a record in is not queried (most patients
+#: have no event or relapse, and some clinics record no doses)
+_COURSES = (
+    select(
+        CourseRow.__table__,
+        *(
+            exists()
+            .where(model.course_pk == CourseRow.id, model.deleted_at.is_(None))
+            .label(f"has_{name}")
+            for name, model in CHILDREN
+        ),
+    )
+    .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
+    .order_by(CourseRow.start_date, CourseRow.id)
+)
+_HAS = tuple(f"has_{name}" for name, _model in CHILDREN)
 
 
 def _children(model: Any) -> Any:
@@ -88,13 +100,17 @@ def load_record(
     patient = SimpleNamespace(**row._mapping)
     patient.site_name = patient.site_name or patient.site
     patient.has_unresolved_queries = bool(patient.has_unresolved_queries)
-    courses = [
-        SimpleNamespace(**c._mapping, patient=patient, doses=[], visits=[], events=[], relapses=[])
-        for c in conn.execute(_COURSES, {"pk": pk})
-    ]
+    courses, present = [], set()
+    for c in conn.execute(_COURSES, {"pk": pk}):
+        columns = dict(c._mapping)
+        present.update(name for name in _HAS if columns.pop(name))
+        courses.append(
+            SimpleNamespace(**columns, patient=patient, doses=[], visits=[], events=[], relapses=[])
+        )
     patient.courses = courses
     by_pk = {c.id: c for c in courses}
     for name, query in _CHILD_QUERIES:
-        for r in conn.execute(query, {"pk": pk}):
-            getattr(by_pk[r.course_pk], name).append(r)
+        if f"has_{name}" in present:
+            for r in conn.execute(query, {"pk": pk}):
+                getattr(by_pk[r.course_pk], name).append(r)
     return patient
