@@ -125,3 +125,32 @@ def test_report_imports_no_statistics_library(tmp_path) -> None:
     )
     assert out.exists() and "Wrote" in stdout
     assert not loaded, f"psoreg report imported {sorted(loaded)}"
+
+
+def test_console_script_freezes_the_heap_and_keeps_status_and_output(tmp_path) -> None:
+    """``psoreg`` is :func:`psoreg.cli.run`: the command's output and exit status are those of
+    the app, and afterwards the live objects are frozen (no collector passes at exit)."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "psoreg"]
+    assert script.value == "psoreg.cli:run"
+    code = """
+import gc, sys
+from psoreg.cli import run
+sys.argv = ["psoreg", *sys.argv[1:]]
+try:
+    run()
+except SystemExit as exc:
+    print("STATUS", exc.code, "FROZEN", gc.get_freeze_count() > 0, file=sys.stderr)
+"""
+    out = tmp_path / "r.csv"
+    args = ["outcomes", str(CASE_SERIES), "--out", str(out)]
+    ok = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert ok.stderr.splitlines()[-1] == "STATUS 0 FROZEN True", ok.stderr
+    assert out.read_text().count("\n") == 1 + 8  # the header and the case series' 8 courses
+    bad = subprocess.run(
+        [sys.executable, "-c", code, "summarize", str(tmp_path / "missing.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.stderr.splitlines()[-1] == "STATUS 2 FROZEN True", bad.stderr

@@ -771,3 +771,21 @@ def serve(
     if started.refreshed:
         out.print(f"Recomputed the stored outcomes of {started.refreshed} patient(s).")
     run_server(started, host, port, workers, settings, **ssl)
+
+
+def run() -> None:
+    """The ``psoreg`` console script: :data:`app`, then exit without the final collections.
+
+    At exit the interpreter runs the cyclic garbage collector over every live object while it
+    tears the modules down: 0.2-0.3 s after ``summarize`` (pandas, DuckDB loaded), 15 ms after
+    ``--help`` on this machine. ``gc.freeze()`` once the command has finished moves the live
+    objects out of the collector's reach, so they are freed by reference counting alone. Nothing
+    psoreg writes depends on a collection at exit: every output file is closed by the command,
+    and registered exit handlers (logging, temporary files) still run.
+    """
+    import gc
+
+    try:
+        app()
+    finally:
+        gc.freeze()
