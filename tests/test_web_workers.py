@@ -163,36 +163,3 @@ def test_a_port_in_use_stops_the_server_before_its_workers_start(tmp_path: Path)
         )  # fmt: skip
     assert r.returncode == 3, r.stdout + r.stderr
     assert "Address already in use" in r.stdout + r.stderr
-
-
-def test_a_worker_freezes_its_start_up_heap(tmp_path: Path, monkeypatch) -> None:
-    """A worker's application is built, then everything alive is frozen (gc.freeze): the
-    cycle collector's full passes no longer walk the start-up heap; new garbage is still
-    collected."""
-    import gc
-
-    from psoreg.web.asgi import DATA_VAR, DB_VAR, app_from_environment
-    from psoreg.web.run import build
-
-    data = tmp_path / "site"
-    data.mkdir()
-    (data / "secret.key").write_text(TEST_SECRET)
-    started = build(None, data)  # as psoreg serve's parent: migrated, outcomes compiled
-    started.app.state.store.close()
-    monkeypatch.setenv(DB_VAR, started.db_url)
-    monkeypatch.setenv(DATA_VAR, str(data))
-    assert gc.get_freeze_count() == 0
-    app = app_from_environment()
-    try:
-        assert gc.get_freeze_count() > 10_000
-
-        class Cycle:
-            pass
-
-        a = Cycle()
-        a.me = a
-        del a
-        assert gc.collect() >= 1  # made after the freeze: collected
-    finally:
-        gc.unfreeze()
-        app.state.store.close()

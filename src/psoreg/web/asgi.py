@@ -62,15 +62,12 @@ def app_from_environment() -> FastAPI:
     from psoreg.store import open_store
     from psoreg.store.db import locate, read_secret
     from psoreg.web.app import create_app
-    from psoreg.web.collector import freeze_startup_heap
 
     url, folder = locate(os.environ.get(DB_VAR), _path(os.environ.get(DATA_VAR)))
     secret = read_secret(folder)  # the parent created it: every worker keys the same chain
     store = open_store(url, upgrade=False, secret=secret)
     warm(store.options)
-    app = create_app(store, secret, settings_from_env(os.environ.get(SETTINGS_VAR)))
-    freeze_startup_heap()
-    return app
+    return create_app(store, secret, settings_from_env(os.environ.get(SETTINGS_VAR)))
 
 
 def _path(value: str | None) -> Path | None:

@@ -28,14 +28,3 @@ def cycle_collector_paused() -> Iterator[None]:
             _PAUSED[0] -= 1
             if not _PAUSED[0]:
                 gc.enable()
-
-
-def freeze_startup_heap() -> None:
-    """Move every object alive now (the imported modules, the app, its compiled templates and
-    queries: about 175,000 objects) out of the cycle collector's reach, after collecting the
-    start-up garbage, as pre-fork servers do (``gc.freeze``). Otherwise each full collection
-    walks them all: 0.15-0.3 s of one worker's time every few hundred patient pages (measured
-    in-process), during which its requests wait. Objects made later are collected as before.
-    Called once per server process, when its application is ready."""
-    gc.collect()
-    gc.freeze()

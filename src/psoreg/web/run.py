@@ -131,9 +131,6 @@ def run_server(
 
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        from psoreg.web.collector import freeze_startup_heap
-
-        freeze_startup_heap()
         uvicorn.Server(server_config(started.app, host, port, **kw)).run()
         return
     started.app.state.store.close()  # the workers open their own connections
