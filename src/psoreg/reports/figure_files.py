@@ -1,7 +1,7 @@
 """Figures as SVG text, PNG or PDF bytes, reproducibly (no creation date in the file).
 
 Saving is most of the time a report takes (matplotlib lays out and measures every text), so
-:func:`render_figures` saves a report's figures with two savings, none of which changes a
+:func:`render_figures` saves a report's figures with four savings, none of which changes a
 byte of the output (``tests/test_report_figure_files.py`` compares every figure and format with
 a plain ``Figure.savefig``):
 
@@ -19,6 +19,12 @@ a plain ``Figure.savefig``):
   a report): psoreg keeps ``Text._get_layout``'s answer for the call, keyed by
   everything it reads (string, font, alignment, rotation, line spacing, resolution, the
   renderer's kind). The position is not among them: callers add it to the answer.
+- **Ticks placed once per axis and layout.** Each axis recomputed its tick positions and
+  labels on every extent asked (450 times for 24 axes; 366 of them with the same view limits,
+  axes box and resolution as the axis's previous placement). While a figure is saved, an
+  axis whose ticker last placed this axis's ticks with the same view limits, box and
+  resolution keeps them (:func:`_remembered_ticks`): the locator and formatter are the same
+  objects in the same state, so the placement would set each tick to what it holds.
 
 Drawing in forked worker processes was tried and removed: the command already runs DuckDB's
 and the BLAS threads when it saves its figures, and a fork taken beside threads crashed the
@@ -93,7 +99,7 @@ def _layout_only_dry_draw(fig: Figure) -> Iterator[None]:
         del fig.draw
 
 
-_memo = threading.local()  # .sizes and .layouts: dicts while psoreg saves a figure, else None
+_memo = threading.local()  # .sizes, .layouts, .ticks: dicts while psoreg saves a figure, else None
 #: The renderer each format is saved (and laid out) with: module, class.
 _RENDERERS = {
     "svg": ("matplotlib.backends.backend_svg", "RendererSVG"),
@@ -112,6 +118,11 @@ def _install(fmt: str) -> None:
 
         Text._get_layout = _remembered_layout(Text._get_layout)  # type: ignore[method-assign]
         _installed.add("layout")
+    if "ticks" not in _installed:
+        from matplotlib.axis import Axis
+
+        Axis._update_ticks = _remembered_ticks(Axis._update_ticks)  # type: ignore[method-assign]
+        _installed.add("ticks")
     if fmt in _RENDERERS and fmt not in _installed:
         import importlib
 
@@ -163,16 +174,50 @@ def _remembered_layout(layout: Any) -> Any:  # noqa: ANN401
     return remembered
 
 
+def _remembered_ticks(update: Any) -> Any:  # noqa: ANN401
+    """``Axis._update_ticks`` that skips a placement repeating the previous one of its ticker.
+
+    The ticker (locator and formatter; axes that share an axis share it) remembers which axis
+    it last placed, at which view limits, axes box and figure resolution, and the ticks it
+    returned. The tick positions, the labels, and the formatter's state (offset, order of
+    magnitude) are functions of those alone; ticks are only created or re-placed by this call.
+    """
+
+    def remembered(self: Any) -> Any:  # noqa: ANN401
+        memo = getattr(_memo, "ticks", None)
+        if memo is None:
+            return update(self)
+        key = (
+            id(self),
+            tuple(self.get_view_interval()),
+            self.axes.bbox.bounds,
+            self.get_figure(root=True).dpi,
+        )
+        ticker = (id(self.major), id(self.minor))
+        last = memo.get(ticker)
+        if last is not None and last[0] == key:
+            return list(last[1])
+        ticks = update(self)
+        memo[ticker] = (key, list(ticks))
+        return ticks
+
+    return remembered
+
+
 @contextlib.contextmanager
 def _remembering(fmt: str) -> Iterator[None]:
-    """Within one ``savefig`` as ``fmt`` (this thread), keep the texts' sizes and layouts."""
+    """Within one ``savefig`` as ``fmt`` (this thread), keep the texts' sizes and layouts and
+    the axes' tick placements."""
     _install(fmt)
-    outer = (getattr(_memo, "sizes", None), getattr(_memo, "layouts", None))
-    _memo.sizes, _memo.layouts = {}, {}
+    names = ("sizes", "layouts", "ticks")
+    outer = [getattr(_memo, n, None) for n in names]
+    for n in names:
+        setattr(_memo, n, {})
     try:
         yield
     finally:
-        _memo.sizes, _memo.layouts = outer
+        for n, v in zip(names, outer, strict=True):
+            setattr(_memo, n, v)
 
 
 def render_figures(figures: Figures, fmt: str, dpi: int = DPI) -> list[bytes]:
