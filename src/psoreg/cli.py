@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from psoreg.cli_lazy import defer_rich_markdown, lazy_group_class
-from psoreg.collector import cycle_collector_paused
 from psoreg.errors import ImportFailed, InvalidValue
 from psoreg.i18n import _
 
@@ -555,7 +554,6 @@ def _write_table(df: "pd.DataFrame", path: Path) -> None:
 
 
 @app.command()
-@cycle_collector_paused()  # a short process of long-lived objects (psoreg.collector)
 def report(
     path: PathArg,
     out_file: Annotated[

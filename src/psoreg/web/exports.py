@@ -38,7 +38,7 @@ from psoreg.store.validate import (
     WHO_UMC_FIELDS,
     weeks_between,
 )
-from psoreg.collector import cycle_collector_paused
+from psoreg.web.collector import cycle_collector_paused
 from psoreg.web.present import Lens
 
 TABLES = ("patients", "courses", "visits", "doses", "events", "relapses", "outcomes")

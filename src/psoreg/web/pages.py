@@ -735,7 +735,7 @@ def dashboard(request: Request, actor: ActorDep) -> Response:
     from psoreg.store import schedule
     from psoreg.store.inclusion import analysed, exclusions
     from psoreg.web import dashboard_charts as dc
-    from psoreg.collector import cycle_collector_paused
+    from psoreg.web.collector import cycle_collector_paused
 
     codes = actor.site_codes
     with cycle_collector_paused(), store_of(request).reader() as s:
