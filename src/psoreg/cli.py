@@ -601,6 +601,7 @@ def _write_table(df: "pd.DataFrame", path: Path) -> None:
 
 
 @app.command()
+@_collector_paused
 def report(
     path: PathArg,
     out_file: Annotated[
