@@ -695,7 +695,8 @@ def report(
         written = write_report(rep, out_file)
         if tables_dir is not None:
             written += write_tables_csv(rep, tables_dir)
-        rep.close()
+        if not _Program.running:  # as the program, the process ends with the command
+            rep.close()
     except (PsoregError, ValueError, OSError) as exc:
         err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
