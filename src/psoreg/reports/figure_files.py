@@ -9,12 +9,13 @@ a plain ``Figure.savefig``):
   ``savefig`` draws the whole figure once without output (the constrained layout runs at the
   start of that draw), measures the tight box, then draws for real. The artists' dry draw
   only serves the layout, so :func:`_layout_only_dry_draw` answers it with the layout alone.
-- **Each text measured once per figure.** ``savefig`` makes three renderers (layout, dry
+- **Each text measured once per report.** ``savefig`` makes three renderers (layout, dry
   pass, output) and matplotlib's text-size cache belongs to one renderer, so every label was
-  measured with FreeType three times. While a figure is saved, the sizes are kept for the
-  whole call (:func:`_remembering`): a text's size depends only on the renderer's kind and
-  resolution, the string, the font properties and the rcParams, which are fixed for the call.
-- **Each text laid out once per figure.** The constrained layout, the tight box and the draw
+  measured with FreeType three times, and again in the next figure. While a report's figures
+  are saved, the sizes are kept (:func:`_remembering`): a text's size depends only on the
+  renderer's kind and resolution, the string, the font properties and the rcParams, which
+  are the same for every save of one :func:`render_figures` call.
+- **Each text laid out once per report.** The constrained layout, the tight box and the draw
   ask every tick label for its extent again and again (about 2,000 layouts for 400 texts in
   a report): psoreg keeps ``Text._get_layout``'s answer for the call, keyed by
   everything it reads (string, font, alignment, rotation, line spacing, resolution, the
@@ -206,13 +207,15 @@ def _remembered_ticks(update: Any) -> Any:  # noqa: ANN401
 
 @contextlib.contextmanager
 def _remembering(fmt: str) -> Iterator[None]:
-    """Within one ``savefig`` as ``fmt`` (this thread), keep the texts' sizes and layouts and
-    the axes' tick placements."""
+    """Within one ``savefig`` as ``fmt`` (this thread), keep the texts' sizes and layouts (for
+    every figure of one :func:`render_figures` call: the same format and rcParams) and the
+    axes' tick placements (for this figure)."""
     _install(fmt)
     names = ("sizes", "layouts", "ticks")
     outer = [getattr(_memo, n, None) for n in names]
-    for n in names:
-        setattr(_memo, n, {})
+    shared = getattr(_memo, "shared", None)
+    _memo.sizes, _memo.layouts = shared if shared is not None else ({}, {})
+    _memo.ticks = {}
     try:
         yield
     finally:
@@ -220,10 +223,22 @@ def _remembering(fmt: str) -> Iterator[None]:
             setattr(_memo, n, v)
 
 
+@contextlib.contextmanager
+def _texts_shared() -> Iterator[None]:
+    """The saves inside share their text sizes and layouts (one format, one rcParams)."""
+    outer = getattr(_memo, "shared", None)
+    _memo.shared = ({}, {})
+    try:
+        yield
+    finally:
+        _memo.shared = outer
+
+
 def render_figures(figures: Figures, fmt: str, dpi: int = DPI) -> list[bytes]:
     """Each figure saved as ``fmt`` (svg, png or pdf), in order."""
     kw = {} if fmt == "svg" else {"dpi": dpi}
-    return [_save(f, fmt, **kw) for f in figures]
+    with _texts_shared():
+        return [_save(f, fmt, **kw) for f in figures]
 
 
 def _inline(svg: bytes) -> str:
