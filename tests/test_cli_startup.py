@@ -125,3 +125,75 @@ def test_report_imports_no_statistics_library(tmp_path) -> None:
     )
     assert out.exists() and "Wrote" in stdout
     assert not loaded, f"psoreg report imported {sorted(loaded)}"
+
+
+def test_survival_module_imports_no_scipy() -> None:
+    """The web dashboard imports psoreg.analysis.survival for its curves; scipy.special (0.2-0.35
+    s) is imported only when a confidence band needs the normal quantile."""
+    code = (
+        "import sys; import psoreg.analysis.survival as s; a = 'scipy' in sys.modules; "
+        "km = s.kaplan_meier([1, 2, 3], [True, False, True]); "
+        "print('SCIPY', a, 'scipy.special' in sys.modules, km.steps[0].lower)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    words = proc.stdout.split()
+    assert words[:3] == ["SCIPY", "False", "True"], proc.stdout
+    assert 0 < float(words[3]) < 1
+
+
+def test_one_shot_command_pauses_the_collector_and_freezes_only_as_the_program() -> None:
+    """``summarize`` runs with the cycle collector paused; in-process (as here) the collector
+    runs again afterwards with nothing frozen; as the program (``app()``, the console
+    script), the command's objects are frozen instead of collected at exit."""
+    import gc
+
+    from psoreg.cli import _collector_paused, _Program, app, summarize
+
+    seen: list[bool] = []
+
+    @_collector_paused
+    def command(x: int) -> int:
+        seen.append(gc.isenabled())
+        return x + 1
+
+    assert gc.isenabled() and command.__name__ == "command"
+    frozen = gc.get_freeze_count()
+    assert command(1) == 2 and seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # in-process: nothing frozen
+    assert summarize.__wrapped__.__name__ == "summarize"  # the signature typer reads
+
+    _Program.running = True
+    try:
+        assert command(2) == 3 and seen == [False, False] and gc.isenabled()
+        assert gc.get_freeze_count() > frozen
+    finally:
+        _Program.running = False
+        gc.unfreeze()
+    # app() sets it for the call only
+    try:
+        app(["--help"], prog_name="psoreg")
+    except SystemExit:
+        pass
+    assert _Program.running is False
+
+
+def test_summarize_as_the_program_prints_the_same(tmp_path) -> None:
+    """The console script (the program: pauses and freezes) and an in-process run (collector
+    running again afterwards) print the same summary, text and JSON."""
+    from typer.testing import CliRunner
+
+    from psoreg.cli import app
+
+    env = {**os.environ, "PSOREG_CACHE_DIR": str(tmp_path)}
+    for extra in ([], ["--format", "json"]):
+        args = ["summarize", str(CASE_SERIES), *extra]
+        proc = subprocess.run(
+            [sys.executable, "-c", "import sys; from psoreg.cli import app; sys.exit(app())", *args],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "80"},
+            check=True,
+        )
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+        assert res.exit_code == 0, res.output
+        assert proc.stdout == res.stdout and "Paradoxical event" in proc.stdout
