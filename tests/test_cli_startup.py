@@ -5,6 +5,7 @@ query without importing Ibis, sqlglot or the plotting stack; a report imports no
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -170,10 +171,8 @@ def test_one_shot_command_pauses_the_collector_and_freezes_only_as_the_program()
         _Program.running = False
         gc.unfreeze()
     # app() sets it for the call only
-    try:
+    with contextlib.suppress(SystemExit):
         app(["--help"], prog_name="psoreg")
-    except SystemExit:
-        pass
     assert _Program.running is False
 
 
@@ -185,10 +184,11 @@ def test_summarize_as_the_program_prints_the_same(tmp_path) -> None:
     from psoreg.cli import app
 
     env = {**os.environ, "PSOREG_CACHE_DIR": str(tmp_path)}
+    program = "import sys; from psoreg.cli import app; sys.exit(app())"
     for extra in ([], ["--format", "json"]):
         args = ["summarize", str(CASE_SERIES), *extra]
         proc = subprocess.run(
-            [sys.executable, "-c", "import sys; from psoreg.cli import app; sys.exit(app())", *args],
+            [sys.executable, "-c", program, *args],
             capture_output=True,
             text=True,
             env={**env, "COLUMNS": "80"},
