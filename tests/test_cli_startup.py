@@ -5,7 +5,6 @@ query without importing Ibis, sqlglot or the plotting stack; a report imports no
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -146,15 +145,15 @@ def test_survival_module_imports_no_scipy() -> None:
 
 def test_one_shot_command_pauses_the_collector_and_freezes_only_as_the_program() -> None:
     """``summarize`` runs with the cycle collector paused; in-process (as here) the collector
-    runs again afterwards with nothing frozen; as the program (``app()``, the console
-    script), the command's objects are frozen instead of collected at exit."""
+    runs again afterwards with nothing frozen; as the program (:func:`psoreg.cli.run`, the
+    console script), the command's objects are frozen when it returns."""
     import gc
 
-    from psoreg.cli import _collector_paused, _Program, app, summarize
+    from psoreg import cli
 
     seen: list[bool] = []
 
-    @_collector_paused
+    @cli._collector_paused
     def command(x: int) -> int:
         seen.append(gc.isenabled())
         return x + 1
@@ -163,30 +162,26 @@ def test_one_shot_command_pauses_the_collector_and_freezes_only_as_the_program()
     frozen = gc.get_freeze_count()
     assert command(1) == 2 and seen == [False] and gc.isenabled()
     assert gc.get_freeze_count() == frozen  # in-process: nothing frozen
-    assert summarize.__wrapped__.__name__ == "summarize"  # the signature typer reads
+    assert cli.summarize.__wrapped__.__name__ == "summarize"  # the signature typer reads
 
-    _Program.running = True
+    cli._AS_PROGRAM[0] = True
     try:
         assert command(2) == 3 and seen == [False, False] and gc.isenabled()
         assert gc.get_freeze_count() > frozen
     finally:
-        _Program.running = False
+        cli._AS_PROGRAM[0] = False
         gc.unfreeze()
-    # app() sets it for the call only
-    with contextlib.suppress(SystemExit):
-        app(["--help"], prog_name="psoreg")
-    assert _Program.running is False
 
 
 def test_summarize_as_the_program_prints_the_same(tmp_path) -> None:
-    """The console script (the program: pauses and freezes) and an in-process run (collector
-    running again afterwards) print the same summary, text and JSON."""
+    """The console script (:func:`psoreg.cli.run`: pauses and freezes) and an in-process run
+    (collector running again afterwards) print the same summary, text and JSON."""
     from typer.testing import CliRunner
 
     from psoreg.cli import app
 
     env = {**os.environ, "PSOREG_CACHE_DIR": str(tmp_path)}
-    program = "import sys; from psoreg.cli import app; sys.exit(app())"
+    program = "import sys; from psoreg.cli import run; sys.argv[0] = 'psoreg'; run()"
     for extra in ([], ["--format", "json"]):
         args = ["summarize", str(CASE_SERIES), *extra]
         proc = subprocess.run(
@@ -199,3 +194,32 @@ def test_summarize_as_the_program_prints_the_same(tmp_path) -> None:
         res = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
         assert res.exit_code == 0, res.output
         assert proc.stdout == res.stdout and "Paradoxical event" in proc.stdout
+
+
+def test_console_script_freezes_the_heap_and_keeps_status_and_output(tmp_path) -> None:
+    """``psoreg`` is :func:`psoreg.cli.run`: the command's output and exit status are those of
+    the app, and afterwards the live objects are frozen (no collector passes at exit)."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "psoreg"]
+    assert script.value == "psoreg.cli:run"
+    code = """
+import gc, sys
+from psoreg.cli import run
+sys.argv = ["psoreg", *sys.argv[1:]]
+try:
+    run()
+except SystemExit as exc:
+    print("STATUS", exc.code, "FROZEN", gc.get_freeze_count() > 0, file=sys.stderr)
+"""
+    out = tmp_path / "r.csv"
+    args = ["outcomes", str(CASE_SERIES), "--out", str(out)]
+    ok = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert ok.stderr.splitlines()[-1] == "STATUS 0 FROZEN True", ok.stderr
+    assert out.read_text().count("\n") == 1 + 8  # the header and the case series' 8 courses
+    bad = subprocess.run(
+        [sys.executable, "-c", code, "summarize", str(tmp_path / "missing.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.stderr.splitlines()[-1] == "STATUS 2 FROZEN True", bad.stderr
