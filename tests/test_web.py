@@ -282,6 +282,30 @@ def test_dashboard(client) -> None:
     assert "5 patients" in page and "ustekinumab" in page
 
 
+def test_dashboard_median_week_is_rounded(client, seeded_store) -> None:
+    """A median week to PASI75 that falls between whole weeks is printed with one decimal, not
+    as a raw float (it printed 11.428571428571429 on the 10,000-patient registry)."""
+    import datetime as dt
+    import re
+
+    from psoreg.store import service
+
+    with seeded_store.session() as s:  # C02 (adalimumab) reaches PASI75 at week 16: 3 days later
+        course = s.scalar(select(CourseRow).where(CourseRow.course_id == "C02"))
+        week16 = course.start_date + dt.timedelta(weeks=16)
+        visit = s.scalar(
+            select(VisitRow).where(VisitRow.course_pk == course.id, VisitRow.date == week16)
+        )
+        later = {"date": week16 + dt.timedelta(days=3)}
+        clinician = service.Actor("dr.a", "clinician")
+        service.update(s, clinician, "visits", visit.id, later, visit.version)
+    login(client, "analyst")
+    page = client.get("/dashboard").text
+    cells = re.findall(r'data-label="Median week to PASI75">([^<]*)<', page)
+    assert "16.4 (1 reached)" in cells  # 16 + 3/7 weeks
+    assert all(re.fullmatch(r"(\d+(\.\d)?|–|—|-|n/a)? ?\(\d+ reached\)", c) for c in cells), cells
+
+
 def test_admin_adds_a_user(client, seeded_store) -> None:
     token = login(client, "admin")
     r = client.post(
