@@ -389,6 +389,7 @@ def summarize(
 
 
 @app.command()
+@_collector_paused
 def outcomes(
     path: PathArg,
     out_file: Annotated[

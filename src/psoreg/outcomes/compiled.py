@@ -323,7 +323,9 @@ def run_compiled(
         # con.execute: DuckDB parses, binds and plans the 45 KB query once. con.sql() would
         # bind it for a lazy relation's schema first, then again to run it (40-50 ms more per
         # call). DuckDB 2 warns that Arrow from a DB-API result copies the rows once: one row
-        # per course of the cohort given, a copy that costs far less than that bind.
+        # per course of the cohort given, a copy that costs far less than that bind. (The
+        # filter is the only one added while catch_warnings swaps the process's list; threads
+        # overlapping here can at worst leave this same filter in place.)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
             result = con.execute(c.sql).to_arrow_table()
