@@ -592,6 +592,7 @@ def _write_table(df: "pd.DataFrame", path: Path) -> None:
 
 
 @app.command()
+@_collector_paused
 def report(
     path: PathArg,
     out_file: Annotated[
@@ -685,7 +686,8 @@ def report(
         written = write_report(rep, out_file)
         if tables_dir is not None:
             written += write_tables_csv(rep, tables_dir)
-        rep.close()
+        if not _AS_PROGRAM[0]:  # as the program, the process ends with the command
+            rep.close()
     except (PsoregError, ValueError, OSError) as exc:
         err.print(f"[red]{exc}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
