@@ -110,8 +110,10 @@ def test_summary_in_a_new_process_uses_the_cached_query(tmp_path) -> None:
     args = ["summarize", str(CASE_SERIES)]
     first, out = _probe(args, {"ibis", "sqlglot"}, env)
     assert "Case-series summary" in out and first == {"ibis", "sqlglot"}  # compiled once
-    # scipy.stats costs 0.5-2.5 s to import (docstring parsing); the summary needs none of it
-    again, out = _probe(args, {"ibis", "sqlglot", "matplotlib", "lifelines", "scipy.stats"}, env)
+    # scipy.stats costs 0.5-2.5 s to import (docstring parsing); the summary needs none of it,
+    # nor (for an abstracted file) the visit-level reader and what it imports
+    unused = {"ibis", "sqlglot", "matplotlib", "lifelines", "scipy.stats", "psoreg.io.visits"}
+    again, out = _probe(args, unused | {"psoreg.cases.naranjo", "psoreg.io.upload"}, env)
     assert "Case-series summary" in out
     assert not again, f"the second run imported {sorted(again)}"
 
@@ -125,6 +127,73 @@ def test_report_imports_no_statistics_library(tmp_path) -> None:
     )
     assert out.exists() and "Wrote" in stdout
     assert not loaded, f"psoreg report imported {sorted(loaded)}"
+
+
+def test_survival_module_imports_no_scipy() -> None:
+    """The web dashboard imports psoreg.analysis.survival for its curves; scipy.special (0.2-0.35
+    s) is imported only when a confidence band needs the normal quantile."""
+    code = (
+        "import sys; import psoreg.analysis.survival as s; a = 'scipy' in sys.modules; "
+        "km = s.kaplan_meier([1, 2, 3], [True, False, True]); "
+        "print('SCIPY', a, 'scipy.special' in sys.modules, km.steps[0].lower)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    words = proc.stdout.split()
+    assert words[:3] == ["SCIPY", "False", "True"], proc.stdout
+    assert 0 < float(words[3]) < 1
+
+
+def test_one_shot_command_pauses_the_collector_and_freezes_only_as_the_program() -> None:
+    """``summarize`` runs with the cycle collector paused; in-process (as here) the collector
+    runs again afterwards with nothing frozen; as the program (:func:`psoreg.cli.run`, the
+    console script), the command's objects are frozen when it returns."""
+    import gc
+
+    from psoreg import cli
+
+    seen: list[bool] = []
+
+    @cli._collector_paused
+    def command(x: int) -> int:
+        seen.append(gc.isenabled())
+        return x + 1
+
+    assert gc.isenabled() and command.__name__ == "command"
+    frozen = gc.get_freeze_count()
+    assert command(1) == 2 and seen == [False] and gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # in-process: nothing frozen
+    assert cli.summarize.__wrapped__.__name__ == "summarize"  # the signature typer reads
+
+    cli._AS_PROGRAM[0] = True
+    try:
+        assert command(2) == 3 and seen == [False, False] and gc.isenabled()
+        assert gc.get_freeze_count() > frozen
+    finally:
+        cli._AS_PROGRAM[0] = False
+        gc.unfreeze()
+
+
+def test_summarize_as_the_program_prints_the_same(tmp_path) -> None:
+    """The console script (:func:`psoreg.cli.run`: pauses and freezes) and an in-process run
+    (collector running again afterwards) print the same summary, text and JSON."""
+    from typer.testing import CliRunner
+
+    from psoreg.cli import app
+
+    env = {**os.environ, "PSOREG_CACHE_DIR": str(tmp_path)}
+    program = "import sys; from psoreg.cli import run; sys.argv[0] = 'psoreg'; run()"
+    for extra in ([], ["--format", "json"]):
+        args = ["summarize", str(CASE_SERIES), *extra]
+        proc = subprocess.run(
+            [sys.executable, "-c", program, *args],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": "80"},
+            check=True,
+        )
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+        assert res.exit_code == 0, res.output
+        assert proc.stdout == res.stdout and "Paradoxical event" in proc.stdout
 
 
 def test_console_script_freezes_the_heap_and_keeps_status_and_output(tmp_path) -> None:

@@ -1,8 +1,8 @@
 """Saving a report's figures: the same bytes as matplotlib's own ``savefig``, with less work.
 
-``figure_files`` answers savefig's dry draw with the layout alone, measures each SVG text once
-per save and makes a report's figures where they are saved; none of that may change a byte of a
-file. These tests compare with a plain ``Figure.savefig`` and count the work done (no timing).
+``figure_files`` answers savefig's dry draw with the layout alone, measures and lays out each
+text once per report, places each axis's ticks once per layout; none of that may change a byte
+of a file. These tests compare with a plain ``Figure.savefig`` and count the work done (no timing).
 """
 
 from __future__ import annotations
@@ -66,6 +66,43 @@ def test_svg_same_bytes_as_savefig(inputs, name: str) -> None:  # noqa: ANN001
 def test_png_and_pdf_same_bytes_as_savefig(inputs, fmt: str) -> None:  # noqa: ANN001
     plain = [_plain(f, fmt) for f in _figures(inputs, "visit_cohort")[2:4]]
     assert ff.render_figures(_figures(inputs, "visit_cohort")[2:4], fmt) == plain
+
+
+def test_png_of_every_kind_same_bytes_as_savefig(inputs) -> None:  # noqa: ANN001
+    """Word's figures: sizes and layouts shared by the figures of one call, Agg's own dpi."""
+    plain = [_plain(f, "png") for f in _figures(inputs)]
+    assert ff.render_figures(_figures(inputs), "png") == plain
+
+
+def test_ticks_placed_once_per_layout_and_texts_laid_out_once(inputs, monkeypatch) -> None:  # noqa: ANN001
+    from matplotlib import text as mtext
+    from matplotlib.axis import Axis
+
+    placed: Counter = Counter()
+    real_locs = Axis.get_majorticklocs
+
+    def counting_locs(self):  # noqa: ANN001, ANN202 - called by each placement of the ticks
+        placed[id(self)] += 1
+        return real_locs(self)
+
+    monkeypatch.setattr(Axis, "get_majorticklocs", counting_locs)
+    laid_out: list[tuple] = []
+    real_metrics = mtext._get_text_metrics_with_cache
+
+    def counting_metrics(renderer, text, prop, ismath, dpi):  # noqa: ANN001, ANN202
+        laid_out.append((type(renderer), text, prop.copy(), ismath, dpi))
+        return real_metrics(renderer, text, prop, ismath, dpi)
+
+    monkeypatch.setattr(mtext, "_get_text_metrics_with_cache", counting_metrics)
+    ff.render_figures(_figures(inputs)[1:3], "svg")
+    ours_placed, ours_laid_out = sum(placed.values()), len(laid_out)
+    placed.clear()
+    laid_out.clear()
+    for fig in _figures(inputs)[1:3]:
+        _plain(fig, "svg")
+    assert ours_placed * 3 < sum(placed.values())  # matplotlib alone: about 5 times as many
+    assert ours_laid_out * 3 < len(laid_out)
+    assert len(set(laid_out)) < len(laid_out)  # the counters see matplotlib's repeated work
 
 
 def test_each_figure_drawn_once_and_each_text_measured_once(inputs, monkeypatch) -> None:  # noqa: ANN001

@@ -109,6 +109,10 @@ def empty(table: str) -> pd.DataFrame:
 def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with exactly the table's columns and dtypes (missing columns empty)."""
     cols = SCHEMAS[table]
+    if list(df.columns) == list(cols) and [str(t) for t in df.dtypes] == list(cols.values()):
+        # already the table's (the readers conform what they build, and the Cohort again):
+        # the same copy with a fresh index, without casting every column a second time
+        return df.reset_index(drop=True)
     out: dict[str, pd.Series] = {}
     for c, t in cols.items():
         if c not in df.columns:

@@ -8,7 +8,6 @@ from psoreg.cohort import Cohort
 from psoreg.errors import ImportFailed, RowError
 from psoreg.io.abstracted import read_abstracted
 from psoreg.io.source import ReadOptions, check_readable, workbook_sheets
-from psoreg.io.visits import COLUMNS, TABLE_ALIASES, read_visits
 
 
 def detect(path: Path) -> str:
@@ -17,6 +16,8 @@ def detect(path: Path) -> str:
     if path.is_dir():
         return "visits"
     if check_readable(path, str(path)) == "xlsx":
+        from psoreg.io.visits import COLUMNS, TABLE_ALIASES  # on use: see psoreg.io
+
         sheets = {TABLE_ALIASES.get(s.lower(), s.lower()) for s in workbook_sheets(path)}
         return "visits" if "assessments" in sheets and set(COLUMNS) & sheets else "abstracted"
     return "abstracted"
@@ -32,5 +33,7 @@ def load(path: Path | str, drug: str | None = None, options: ReadOptions | None 
     if not path.exists():
         raise ImportFailed(str(path), [RowError(None, None, "no such file or folder")])
     if detect(path) == "visits":
+        from psoreg.io.visits import read_visits
+
         return read_visits(path, options)
     return read_abstracted(path, default_drug=drug, options=options)

@@ -31,12 +31,13 @@ MILESTONE_NOTE = N_(
 
 
 def course_points(
-    cohort: Cohort, course_id: str, baseline: float | None
+    visits: pd.DataFrame | None, milestones: pd.DataFrame | None, baseline: float | None
 ) -> tuple[str, list[tuple[float, float, float]]]:
-    """('visits' | 'milestones' | 'none', [(week, pasi, improvement %)]) for one course."""
-    a = cohort.assessments[cohort.assessments.course_id.astype(str) == course_id]
-    a = a.dropna(subset=["week", "pasi"]).sort_values("week")
-    if len(a) and baseline:
+    """('visits' | 'milestones' | 'none', [(week, pasi, improvement %)]) for one course, from its
+    assessments with a week and a PASI and its response milestones with a week
+    (:func:`_by_course`)."""
+    if visits is not None and len(visits) and baseline:
+        a = visits.sort_values("week")
         pts = [
             (float(w), float(p), 100 * (baseline - float(p)) / baseline)
             for w, p in zip(a.week, a.pasi, strict=True)
@@ -44,16 +45,19 @@ def course_points(
         if pts[0][0] > 0:
             pts.insert(0, (0.0, baseline, 0.0))
         return "visits", pts
-    m = cohort.milestones[cohort.milestones.course_id.astype(str) == course_id]
-    m = m[m.milestone.isin(list(LEVELS))].dropna(subset=["week"])
-    if len(m) and baseline:
+    if milestones is not None and len(milestones) and baseline:
         best: dict[float, float] = {}
-        for name, wk in zip(m.milestone, m.week, strict=True):
+        for name, wk in zip(milestones.milestone, milestones.week, strict=True):
             best[float(wk)] = max(best.get(float(wk), 0.0), LEVELS[str(name)])
         pts = [(0.0, baseline, 0.0)]
         pts += [(w, baseline * (1 - lv / 100), lv) for w, lv in sorted(best.items())]
         return "milestones", pts
     return "none", []
+
+
+def _by_course(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each course (in their order), split once rather than filtered per course."""
+    return {str(k): g for k, g in frame.groupby(frame.course_id.astype(str), sort=False)}
 
 
 def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) -> Figure:
@@ -62,9 +66,13 @@ def trajectories_figure(cohort: Cohort, outcomes: pd.DataFrame, labels: Labels) 
     ax_abs, ax_pct = fig.subplots(1, 2)
     kinds: set[str] = set()
     drawn = 0
+    course_visits = _by_course(cohort.assessments.dropna(subset=["week", "pasi"]))
+    ms = cohort.milestones
+    course_milestones = _by_course(ms[ms.milestone.isin(list(LEVELS))].dropna(subset=["week"]))
     for i, (_row, o) in enumerate(outcomes.iterrows()):
         base = None if missing(o.baseline_pasi) else float(o.baseline_pasi)
-        kind, pts = course_points(cohort, str(o.course_id), base)
+        cid = str(o.course_id)
+        kind, pts = course_points(course_visits.get(cid), course_milestones.get(cid), base)
         if not pts:
             continue
         kinds.add(kind)
