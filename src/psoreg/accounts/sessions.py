@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from psoreg.store import audit
 from psoreg.store.errors import FieldError
-from psoreg.store.models import ApiToken, AuthSession, User, utcnow
+from psoreg.store.models import ApiToken, AuthSession, User, UserSite, utcnow
 
 SESSION_HOURS = 12
 IDLE_MINUTES = 30
@@ -117,6 +117,9 @@ class Found:
     role: str
     all_sites: bool
     language: str | None
+    #: the user's (site, role) memberships, sorted; None for administrators and all-sites
+    #: users (as :func:`psoreg.store.sites.actor_sites`)
+    sites: tuple[tuple[str, str], ...] | None = None
 
 
 _PEEK = (
@@ -131,8 +134,11 @@ _PEEK = (
         User.active,
         User.all_sites,
         User.language,
+        UserSite.site,
+        UserSite.role,
     )
     .join(User, User.id == AuthSession.user_id)
+    .outerjoin(UserSite, UserSite.user_id == User.id)  # one row per membership (or one)
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 
@@ -145,10 +151,10 @@ def peek(
     session is to be touched or ended for being idle). The same rules as :func:`current`."""
     if not token:
         return None, False
-    row = conn.execute(_PEEK, {"token_hash": digest(token)}).first()
-    if row is None:
+    rows = conn.execute(_PEEK, {"token_hash": digest(token)}).all()
+    if not rows:
         return None, False
-    sid, revoked, expires, seen, user_id, username, role, active, all_sites, language = row
+    sid, revoked, expires, seen, user_id, username, role, active, all_sites, language = rows[0][:10]
     now = utcnow()
     if revoked is not None or now >= expires:
         return None, False
@@ -157,7 +163,12 @@ def peek(
         return None, True  # current() ends it
     if not active:
         return None, False
-    found = Found(sid, user_id, username, role, bool(all_sites), language)
+    sites = (
+        None
+        if role == "admin" or all_sites
+        else tuple(sorted((r[10], r[11]) for r in rows if r[10] is not None))
+    )
+    found = Found(sid, user_id, username, role, bool(all_sites), language, sites)
     return found, idle.total_seconds() > TOUCH_SECONDS
 
 

@@ -126,7 +126,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("psoreg_begin", "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    if mode:  # "": no BEGIN (one statement is a transaction of its own)
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:
@@ -181,6 +182,7 @@ class Store:
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._group: Any = None
         self._read_engine = self.engine.execution_options(psoreg_begin="DEFERRED")
+        self._statement_engine = self.engine.execution_options(psoreg_begin="")
 
     @property
     def dialect(self) -> str:
@@ -197,6 +199,15 @@ class Store:
         a few queries on the request path (no ORM session; Core queries do not apply the
         soft-delete filter, so they say ``deleted_at IS NULL`` themselves)."""
         with self._read_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def read_statement(self) -> Iterator[Connection]:
+        """A Core connection for ONE reading statement: on SQLite without a transaction
+        around it (a statement reads one consistent snapshot on its own; a ``BEGIN`` costs as
+        much as a small indexed query). Several statements that must agree with each other
+        belong in :meth:`read_connection`."""
+        with self._statement_engine.connect() as conn:
             yield conn
 
     @contextmanager

@@ -19,6 +19,7 @@ the engine over the cohort on every request. Three rules keep the stored rows ri
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -418,17 +420,41 @@ def patient_outcomes(
     :func:`outcome_records` gives them, with one query when every course has a current stored
     row (the patient page); otherwise :func:`outcome_records` (computed now, not written), or
     None when not ``compute``."""
+    version = version_of(session_options(session))
+    found = stored_patient_outcomes(session.connection(), version, patient_pk, course_pks)
+    if found is not None or not compute:
+        return found
+    return outcome_records(session, [patient_pk], include_excluded=True)
+
+
+def version_of(options: OutcomeOptions | None) -> str:
+    """:func:`psoreg.outcomes.compiled.outcomes_version` of ``options``, worked out once per
+    options and definitions (a JSON dump and a SHA-256 that every patient page asked; options
+    are frozen, so hashable). Kept here: a change to ``psoreg/outcomes`` is a new version of
+    every stored outcome."""
+    from psoreg.outcomes.compiled import definitions_fingerprint
+
+    return _version_of(options or OutcomeOptions(), definitions_fingerprint())
+
+
+@functools.lru_cache(maxsize=64)
+def _version_of(options: OutcomeOptions, _fingerprint: str) -> str:
     from psoreg.outcomes.compiled import outcomes_version
 
-    version = outcomes_version(session_options(session))
-    rows = session.connection().execute(_STORED_OF_PATIENT, {"pk": patient_pk})
+    return outcomes_version(options)
+
+
+def stored_patient_outcomes(
+    conn: Connection, version: str, patient_pk: int, course_pks: Iterable[int]
+) -> list[dict[str, Any]] | None:
+    """The stored outcomes of version ``version`` of one patient's courses ``course_pks`` (by
+    course id), with one query; None when one of them is not stored at that version."""
+    rows = conn.execute(_STORED_OF_PATIENT, {"pk": patient_pk})
     stored = {pk: outcome for pk, v, outcome in rows if v == version}
     wanted = list(course_pks)
     if all(pk in stored for pk in wanted):
         return sorted((stored[pk] for pk in wanted), key=lambda r: r["course_id"])
-    if not compute:
-        return None
-    return outcome_records(session, [patient_pk], include_excluded=True)
+    return None
 
 
 _PA_TYPES = {"string": "string", "float64": "float64", "boolean": "bool_", "int64": "int64"}

@@ -16,19 +16,30 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.engine import Connection
 
-from psoreg.store.models import CourseRow, DoseRow, EventRow, PatientRow, RelapseRow, VisitRow
+from psoreg.store.models import (
+    CourseRow,
+    DataQuery,
+    DoseRow,
+    EventRow,
+    PatientRow,
+    RelapseRow,
+    Site,
+    VisitRow,
+)
+from psoreg.store.queries import UNRESOLVED
 
-_PATIENT = select(PatientRow.__table__).where(
-    PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None)
-)
-_COURSES = (
-    select(CourseRow.__table__)
-    .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
-    .order_by(CourseRow.start_date, CourseRow.id)
-)
+#: the patient, the name of its site and whether it has an unresolved data query: what the
+#: page also asked in two more statements
+_PATIENT = select(
+    PatientRow.__table__,
+    select(Site.name).where(Site.code == PatientRow.site).scalar_subquery().label("site_name"),
+    exists()
+    .where(DataQuery.patient_pk == PatientRow.id, DataQuery.status.in_(UNRESOLVED))
+    .label("has_unresolved_queries"),
+).where(PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None))
 #: (attribute, table) of each course's records, in the order the ORM relationships sort them
 CHILDREN = (
     ("doses", DoseRow),
@@ -36,6 +47,23 @@ CHILDREN = (
     ("events", EventRow),
     ("relapses", RelapseRow),
 )
+#: the courses, each with whether it has records of each of :data:`CHILDREN` (``has_doses``
+#: ...): a table none of the patient's courses has a record in is not queried (most patients
+#: have no event or relapse, and some clinics record no doses)
+_COURSES = (
+    select(
+        CourseRow.__table__,
+        *(
+            exists()
+            .where(model.course_pk == CourseRow.id, model.deleted_at.is_(None))
+            .label(f"has_{name}")
+            for name, model in CHILDREN
+        ),
+    )
+    .where(CourseRow.patient_pk == bindparam("pk"), CourseRow.deleted_at.is_(None))
+    .order_by(CourseRow.start_date, CourseRow.id)
+)
+_HAS = tuple(f"has_{name}" for name, _model in CHILDREN)
 
 
 def _children(model: Any) -> Any:
@@ -61,18 +89,28 @@ def load_record(
     """Patient ``pk`` with its courses (``start_date`` order) and each course's doses, visits,
     events and relapses (date order), none deleted; None when there is no such patient, it is
     deleted, or it is not of ``sites`` (None: any site). Patients left out of analyses (consent)
-    are returned: this is their own record."""
+    are returned: this is their own record.
+
+    Besides the columns of ``patients``, the record has ``site_name`` (the name of its site,
+    else the site's code, as :func:`psoreg.store.sites.site_name`) and
+    ``has_unresolved_queries`` (as :func:`psoreg.store.queries.has_unresolved`)."""
     row = conn.execute(_PATIENT, {"pk": pk}).first()
     if row is None or (sites is not None and row.site not in set(sites)):
         return None
     patient = SimpleNamespace(**row._mapping)
-    courses = [
-        SimpleNamespace(**c._mapping, patient=patient, doses=[], visits=[], events=[], relapses=[])
-        for c in conn.execute(_COURSES, {"pk": pk})
-    ]
+    patient.site_name = patient.site_name or patient.site
+    patient.has_unresolved_queries = bool(patient.has_unresolved_queries)
+    courses, present = [], set()
+    for c in conn.execute(_COURSES, {"pk": pk}):
+        columns = dict(c._mapping)
+        present.update(name for name in _HAS if columns.pop(name))
+        courses.append(
+            SimpleNamespace(**columns, patient=patient, doses=[], visits=[], events=[], relapses=[])
+        )
     patient.courses = courses
     by_pk = {c.id: c for c in courses}
     for name, query in _CHILD_QUERIES:
-        for r in conn.execute(query, {"pk": pk}):
-            getattr(by_pk[r.course_pk], name).append(r)
+        if f"has_{name}" in present:
+            for r in conn.execute(query, {"pk": pk}):
+                getattr(by_pk[r.course_pk], name).append(r)
     return patient

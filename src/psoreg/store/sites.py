@@ -209,19 +209,6 @@ def actor_sites(s: Session, user: User) -> tuple[tuple[str, str], ...] | None:
     return tuple((site, role) for site, role in sorted(rows))
 
 
-_MEMBERSHIPS = select(UserSite.site, UserSite.role).where(UserSite.user_id == bindparam("user"))
-
-
-def memberships(
-    conn: Connection, user_id: int, role: str, all_sites: bool
-) -> tuple[tuple[str, str], ...] | None:
-    """As :func:`actor_sites`, from plain values, with one Core query (the request path)."""
-    if role == "admin" or all_sites:
-        return None
-    rows = conn.execute(_MEMBERSHIPS, {"user": user_id}).all()
-    return tuple((site, role) for site, role in sorted(rows))
-
-
 _SITE_NAME = select(Site.name).where(Site.code == bindparam("code"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +20,7 @@ from psoreg.i18n import N_, _
 from psoreg.store.db import Store, is_retryable
 from psoreg.store.errors import Forbidden, NotFound
 from psoreg.store.service import Actor
-from psoreg.store.sites import memberships
+from psoreg.web.record_rows import translated
 from psoreg.web.security import (
     CsrfError,
     SecurityHeaders,
@@ -54,67 +52,19 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 
 
-@lru_cache(maxsize=4096)
-def _markup(lang: str, message: str) -> Markup:
-    """``message`` translated into ``lang`` as jinja2's newstyle gettext returns it without
-    variables (``%%`` read as ``%``); the catalogues do not change while the process runs."""
-    return Markup(i18n.translations(lang).gettext(message)) % {}
-
-
-@pass_context
-def _template_gettext(context: Any, message: str, /, **variables: Any) -> str:
+def _template_gettext(message: str, /, **variables: Any) -> Markup:
     """``{{ _("...") }}``: jinja2.ext.i18n's newstyle gettext (escaped, ``%(name)s`` filled
     from ``variables``), with the translation looked up once per language and message (a
-    patient page calls it about 150 times)."""
-    if variables or not context.eval_ctx.autoescape or not message:
-        return context.call(templates.env.globals["gettext"], message, **variables)
-    return _markup(i18n.get_language(), message)
+    patient page calls it about 150 times). Every template is HTML, rendered with autoescape
+    (jinja2's gettext then returns ``Markup(translation) % variables``), so it needs no
+    context: Jinja copies the template's context for each call of a context function inside
+    a loop, which cost more than the translation."""
+    if variables or not message:
+        return Markup(i18n.gettext(message)) % variables
+    return translated(i18n.get_language(), message)
 
 
 templates.env.globals["_"] = _template_gettext
-
-
-@lru_cache(maxsize=256)
-def _rowactions_html(lang: str, can_write: bool, table: str) -> tuple[str, str]:
-    """The row actions of a ``table`` row, in ``lang``, as text around the row's key: the part
-    before and after ``{pk}`` is filled in. Written once per language, role and table (a patient
-    page has one row per visit, dose, event and relapse: a Jinja macro per row cost about a
-    tenth of the page)."""
-
-    def t(message: str) -> str:
-        return _markup(lang, message)
-
-    # the words outside the f-strings, where pybabel finds them
-    edit_, delete_, query_ = t(N_("edit")), t(N_("delete")), t(N_("query"))
-    raise_, open_ = t(N_("Raise a data query on this record")), t(N_("open data query"))
-    table = str(escape(table))
-    edit = (
-        f'<span class="rowactions"><a href="/edit/{table}/{{pk}}" class="edit-{table}">'
-        f'{edit_}</a> <a href="/delete/{table}/{{pk}}" class="delete-{table}">{delete_}</a>'
-        "</span>"
-        if can_write
-        else ""
-    )
-    query = (
-        f' <a href="/queries/new/{table}/{{pk}}" class="query-link" title="{raise_}">{query_}</a>'
-    )
-    flag = f' <span class="flag bad" title="{open_}">?</span>'
-    return edit + query, flag
-
-
-@pass_context
-def _rowactions(context: Any, table: str, pk: Any) -> Markup:
-    """``{{ rowactions("visits", v.pk) }}``: edit and delete links (for writers), the data
-    query link, and a flag when the record has an open data query."""
-    links, flag = _rowactions_html(i18n.get_language(), bool(context.get("can_write")), table)
-    key = str(escape(pk))
-    html = links.replace("{pk}", key)
-    if (table, pk) in context.get("queried", ()):
-        html += flag
-    return Markup(html)
-
-
-templates.env.globals["rowactions"] = _rowactions
 
 
 def _globals() -> None:
@@ -217,14 +167,12 @@ def _peek(request: Request) -> tuple[Any, bool, Any]:
     if not sid:
         raise NotLoggedIn()
     store, settings = store_of(request), request.app.state.settings.sessions
-    member_of = None
-    # one indexed read (no ORM, no write lock); a write only when the session is to be touched
-    # (at most once a minute) or ended for being idle
-    with store.read_connection() as conn:
+    # one indexed read of the session, its user and the user's sites (no ORM, no write lock);
+    # a write only when the session is to be touched (at most once a minute) or ended for
+    # being idle
+    with store.read_statement() as conn:
         found, must_write = sessions.peek(conn, sid, settings)
-        if found is not None:
-            member_of = memberships(conn, found.user_id, found.role, found.all_sites)
-    return found, must_write, member_of
+    return found, must_write, found.sites if found is not None else None
 
 
 def _touched(request: Request, found: Any) -> Any:

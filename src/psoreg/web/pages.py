@@ -19,7 +19,12 @@ from psoreg.store import queries, service, sites
 from psoreg.store.errors import Conflict, FieldError
 from psoreg.store.inclusion import reason_excluded
 from psoreg.store.models import PatientRow
-from psoreg.store.outcome_table import dashboard_table, patient_outcomes
+from psoreg.store.outcome_table import (
+    dashboard_table,
+    patient_outcomes,
+    stored_patient_outcomes,
+    version_of,
+)
 from psoreg.store.patient_record import load_record
 from psoreg.store.service import Actor
 from psoreg.store.validate import DLQI_FIELDS, PASI_FIELDS, REGIONS, SIGNS, pasi_total
@@ -33,6 +38,7 @@ from psoreg.web.app import (
     store_of,
 )
 from psoreg.web.charts import timeline_svg
+from psoreg.web.language import page_language
 from psoreg.web.patient_list import Filters
 from psoreg.web.patient_list import patient_page as list_page
 from psoreg.web.present import (
@@ -42,6 +48,7 @@ from psoreg.web.present import (
     patient_summary,
     record_summary,
 )
+from psoreg.web.record_rows import row_actions, visit_rows
 from psoreg.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)  # pages: the API docs list the JSON API
@@ -156,35 +163,45 @@ def _patient_context(
 ) -> dict[str, Any] | None:
     """What patient.html shows of patient ``pk`` (None: an outcome must be computed and
     ``compute`` is false)."""
-    with store_of(request).reader() as s:
-        conn = s.connection()  # Core reads: the page only shows the record
+    store = store_of(request)
+    with store.read_connection() as conn:  # Core reads: the page only shows the record
         p = load_record(conn, pk, actor.site_codes)
         if p is None:
             raise service.NotFound(f"no patient {pk}")
-        records = patient_outcomes(s, pk, [c.id for c in p.courses], compute=compute)
-        if records is None:
+        course_pks = [c.id for c in p.courses]
+        version = version_of(store.options)
+        records = stored_patient_outcomes(conn, version, pk, course_pks)
+    if records is None:
+        if not compute:
             return None
-        table = {r["course_id"]: r for r in records}
-        lens = Lens.of(actor, secret_of(request), p)
-        patient = patient_summary(p, lens)
-        courses = [
-            course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)
-        ]
-        open_queries = (
-            queries.listing(s, actor, status="unresolved", patient_pk=pk)
-            if queries.has_unresolved(conn, pk)
-            else []
-        )
-        excluded = reason_excluded(p)
-        site_name = sites.site_name(conn, p.site)
-        can_write = actor.can_at(p.site, "records.write")
+        with store.reader() as s:
+            records = patient_outcomes(s, pk, course_pks)
+    table = {r["course_id"]: r for r in records}
+    lens = Lens.of(actor, secret_of(request), p)
+    patient = patient_summary(p, lens)
+    courses = [course_view(c, i, lens, table.get(c.course_id, {})) for i, c in enumerate(p.courses)]
+    open_queries = []
+    if p.has_unresolved_queries:
+        with store.reader() as s:
+            open_queries = queries.listing(s, actor, status="unresolved", patient_pk=pk)
+    excluded = reason_excluded(p)
+    site_name = p.site_name
+    can_write = actor.can_at(p.site, "records.write")
+    queried = {(q.table, q.record_pk) for q in open_queries}
+    lang = page_language(request)
+    actions = row_actions(lang, can_write, queried)
+    for c in courses:
+        c["visit_rows"] = visit_rows(c["visits"], lang, actions)
+        for table in ("doses", "events", "relapses"):
+            for r in c[table]:
+                r["actions"] = actions(table, r["pk"])
     return {
         "patient": patient,
         "courses": courses,
         "svg": timeline_svg(courses),
         "flags": OUTCOME_FLAGS,
         "queries": open_queries,
-        "queried": {(q.table, q.record_pk) for q in open_queries},
+        "queried": queried,
         "excluded": excluded,
         "site_name": site_name,
         "can_write": can_write,
