@@ -27,24 +27,23 @@ PSOREG = str(Path(sys.executable).parent / "psoreg")
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
 
 
-def _listening(port: int) -> set[str]:
-    """The inodes of the sockets listening on 127.0.0.1:``port``."""
+def _sockets(port: int, state: str) -> set[str]:
+    """The inodes of the sockets on 127.0.0.1:``port`` in TCP ``state`` (/proc/net/tcp's hex
+    code: 0A listening, 01 established: the server's ends of the connections)."""
     found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         f = line.split()
-        if f[1] == f"0100007F:{port:04X}" and f[3] == "0A":
+        if f[1] == f"0100007F:{port:04X}" and f[3] == state:
             found.add(f[9])
     return found
+
+
+def _listening(port: int) -> set[str]:
+    return _sockets(port, "0A")
 
 
 def _connected(port: int) -> set[str]:
-    """The inodes of the server's ends of the connections to 127.0.0.1:``port``."""
-    found = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        f = line.split()
-        if f[1] == f"0100007F:{port:04X}" and f[3] == "01":
-            found.add(f[9])
-    return found
+    return _sockets(port, "01")
 
 
 def _sockets_of(pid: int) -> set[str]:
