@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from psoreg.web.collector import cycle_collector_paused
+from psoreg.collector import cycle_collector_paused
 
 
 def test_paused_inside_enabled_after_even_when_overlapping_or_failing() -> None:

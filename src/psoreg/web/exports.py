@@ -23,6 +23,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from psoreg.collector import cycle_collector_paused
 from psoreg.io.spreadsheet import csv_cell, csv_uncell, frame_csv, neutralise, write_workbook
 from psoreg.store import audit
 from psoreg.store.deid import FREE_TEXT, pseudonym, scrub
@@ -38,7 +39,6 @@ from psoreg.store.validate import (
     WHO_UMC_FIELDS,
     weeks_between,
 )
-from psoreg.web.collector import cycle_collector_paused
 from psoreg.web.present import Lens
 
 TABLES = ("patients", "courses", "visits", "doses", "events", "relapses", "outcomes")

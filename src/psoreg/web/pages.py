@@ -749,10 +749,10 @@ def pasi_score(request: Request, _actor: ActorDep) -> Response:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, actor: ActorDep) -> Response:
     """Cohort figures and charts of the user's sites, with what they leave out and why."""
+    from psoreg.collector import cycle_collector_paused
     from psoreg.store import schedule
     from psoreg.store.inclusion import analysed, exclusions
     from psoreg.web import dashboard_charts as dc
-    from psoreg.web.collector import cycle_collector_paused
 
     codes = actor.site_codes
     with cycle_collector_paused(), store_of(request).reader() as s:

@@ -175,15 +175,7 @@ def run_server(
 def reserve_port(host: str, port: int) -> socket.socket:
     """A socket bound to (``host``, ``port``) with SO_REUSEPORT and not listening: it holds the
     port (port 0 picks a free one) for the workers' sockets, and receives no connection."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
+    return _bound(_family(host), host, port)
 
 
 def worker_socket(family: int, host: str, port: int) -> socket.socket:
@@ -192,15 +184,23 @@ def worker_socket(family: int, host: str, port: int) -> socket.socket:
     which stops the server instead of restarting the worker in a loop."""
     from uvicorn.config import STARTUP_FAILURE
 
+    try:
+        return _bound(family, host, port)
+    except OSError as exc:
+        print(f"psoreg worker cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        sys.exit(STARTUP_FAILURE)
+
+
+def _bound(family: int, host: str, port: int) -> socket.socket:
+    """A TCP socket bound with SO_REUSEADDR and SO_REUSEPORT; closed again if binding fails."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-    except OSError as exc:
+    except OSError:
         sock.close()
-        print(f"psoreg worker cannot listen on {host}:{port}: {exc}", file=sys.stderr)
-        sys.exit(STARTUP_FAILURE)
+        raise
     return sock
 
 
