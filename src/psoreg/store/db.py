@@ -202,19 +202,20 @@ class Store:
     @contextmanager
     def prepared_reader(self, *, snapshot: bool = True) -> Iterator[Reader]:
         """A :class:`~psoreg.store.prepared.Reader` on a pooled DBAPI connection, for the
-        fixed reads of the request path (:mod:`psoreg.store.prepared`: no per-statement work
-        of SQLAlchemy), rolled back when it goes back to the pool.
+        fixed reads of the request path (:mod:`psoreg.store.prepared`: none of SQLAlchemy's
+        per-statement work), rolled back when it goes back to the pool.
 
-        ``snapshot``: its statements read one snapshot (SQLite: a deferred transaction, so no
-        write lock; PostgreSQL's driver begins a transaction itself). Without, on SQLite, each
-        statement is a transaction of its own: for ONE statement (a ``BEGIN`` costs as much
-        as a small indexed query)."""
+        ``snapshot``: on SQLite its statements read one snapshot (a deferred transaction: no
+        write lock); without, each statement is a transaction of its own, for ONE statement (a
+        ``BEGIN`` costs as much as a small indexed query). On PostgreSQL the driver begins a
+        transaction itself, at READ COMMITTED as SQLAlchemy's connections."""
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
             if snapshot and self.dialect == "sqlite":
                 cursor.execute("BEGIN DEFERRED")  # psoreg emits BEGIN itself (_sqlite_pragmas)
             yield Reader(cursor, self.engine.dialect)
+            cursor.close()
         finally:
             raw.close()  # back to the pool, which rolls back
 

@@ -431,17 +431,17 @@ def patient_outcomes(
 
 
 def version_of(options: OutcomeOptions | None) -> str:
-    """:func:`psoreg.outcomes.compiled.outcomes_version` of ``options``, worked out once per
-    options and definitions (a JSON dump and a SHA-256 that every patient page asked; options
-    are frozen, so hashable). Kept here: a change to ``psoreg/outcomes`` is a new version of
-    every stored outcome."""
+    """:func:`psoreg.outcomes.compiled.outcomes_version` of ``options`` (None: the defaults),
+    worked out once per options and definitions (a JSON dump and a SHA-256 that every patient
+    page asked; options are frozen, so hashable). Kept here: a change to ``psoreg/outcomes`` is
+    a new version of every stored outcome."""
     from psoreg.outcomes.compiled import definitions_fingerprint
 
-    return _version_of(options or OutcomeOptions(), definitions_fingerprint())
+    return _version_of(options, definitions_fingerprint())
 
 
 @functools.lru_cache(maxsize=64)
-def _version_of(options: OutcomeOptions, _fingerprint: str) -> str:
+def _version_of(options: OutcomeOptions | None, _fingerprint: str) -> str:
     from psoreg.outcomes.compiled import outcomes_version
 
     return outcomes_version(options)
