@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select
@@ -51,7 +51,7 @@ class _Compiled:
     names: tuple[str, ...] = ()
     converters: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
     record: Any = None
-    described: bool = field(default=False)
+    described: bool = False
 
 
 class Prepared:
@@ -67,6 +67,19 @@ class Prepared:
 
     def rows(self, reader: Reader, **params: Any) -> list[Sequence[Any]]:
         """The rows of the select with ``params``, each value as SQLAlchemy would give it."""
+        return self._run(reader, params)[1]
+
+    def records(self, reader: Reader, **params: Any) -> list[Any]:
+        """:meth:`rows` as named tuples (``r.date``), as SQLAlchemy's rows are read."""
+        c, rows = self._run(reader, params)
+        return [c.record._make(r) for r in rows]
+
+    def dicts(self, reader: Reader, **params: Any) -> list[dict[str, Any]]:
+        """:meth:`rows` as dicts by column name."""
+        c, rows = self._run(reader, params)
+        return [dict(zip(c.names, r, strict=True)) for r in rows]
+
+    def _run(self, reader: Reader, params: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
         c = self._by_dialect.get(reader.dialect.name) or self._compile(reader.dialect, params)
         merged = {**c.constants, **params}
         args = merged if c.order is None else tuple(merged[name] for name in c.order)
@@ -76,26 +89,14 @@ class Prepared:
             self._describe(c, reader.dialect, cursor.description)
         rows = cursor.fetchall()
         if not c.converters:
-            return rows
+            return c, rows
         out = []
         for row in rows:
             values = list(row)
             for i, convert in c.converters:
                 values[i] = convert(values[i])
             out.append(values)
-        return out
-
-    def records(self, reader: Reader, **params: Any) -> list[Any]:
-        """:meth:`rows` as named tuples (``r.date``), as SQLAlchemy's rows are read."""
-        rows = self.rows(reader, **params)
-        make = self._by_dialect[reader.dialect.name].record._make
-        return [make(r) for r in rows]
-
-    def dicts(self, reader: Reader, **params: Any) -> list[dict[str, Any]]:
-        """:meth:`rows` as dicts by column name."""
-        rows = self.rows(reader, **params)
-        names = self._by_dialect[reader.dialect.name].names
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        return c, out
 
     def _compile(self, dialect: Dialect, params: dict[str, Any]) -> _Compiled:
         state = self.statement.compile(dialect=dialect).construct_expanded_state(params)
@@ -122,5 +123,5 @@ class Prepared:
                 converters.append((i, convert))
         c.names = tuple(d[0] for d in description)
         c.converters = tuple(converters)
-        c.record = namedtuple("Record", c.names, rename=True)  # noqa: PYI024
+        c.record = namedtuple("Record", c.names, rename=True)
         c.described = True
