@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select, table
+from sqlalchemy.exc import DBAPIError
 
 from psoreg.accounts import sessions
 from psoreg.store import patient_record, queries, service
@@ -107,3 +108,10 @@ def test_a_parameter_that_changes_the_sql_is_refused(seeded_store) -> None:
     ids = Prepared(select(PatientRow.id).where(PatientRow.id.in_(bindparam("ids", expanding=True))))
     with seeded_store.prepared_reader() as reader, pytest.raises(ValueError, match="ids"):
         ids.rows(reader, ids=[1, 2])
+
+
+def test_a_database_error_is_sqlalchemys(seeded_store) -> None:
+    """The web answers SQLAlchemy's errors (a locked database: 503), whoever ran the statement."""
+    missing = Prepared(select(literal_column("x")).select_from(table("no_such_table")))
+    with seeded_store.prepared_reader() as reader, pytest.raises(DBAPIError, match="no_such"):
+        missing.rows(reader)

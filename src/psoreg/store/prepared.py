@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,16 @@ class Prepared:
         c = self._by_dialect.get(reader.dialect.name) or self._compile(reader.dialect, params)
         merged = {**c.constants, **params}
         args = merged if c.order is None else tuple(merged[name] for name in c.order)
-        cursor = reader.cursor
-        cursor.execute(c.sql, args)
-        if not c.described:
-            self._describe(c, reader.dialect, cursor.description)
-        rows = cursor.fetchall()
+        cursor, dbapi = reader.cursor, reader.dialect.loaded_dbapi
+        try:
+            cursor.execute(c.sql, args)
+            if not c.described:
+                self._describe(c, reader.dialect, cursor.description)
+            rows = cursor.fetchall()
+        except dbapi.Error as exc:  # as SQLAlchemy raises it (a locked database answers 503)
+            raise DBAPIError.instance(
+                c.sql, args, exc, dbapi.Error, hide_parameters=True, dialect=reader.dialect
+            ) from exc
         if not c.converters:
             return c, rows
         out = []
