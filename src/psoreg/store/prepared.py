@@ -64,7 +64,8 @@ class Prepared:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        #: by dialect class (a database and its driver: psycopg and psycopg2 differ)
+        self._by_dialect: dict[type, _Compiled] = {}
 
     def rows(self, reader: Reader, **params: Any) -> list[Sequence[Any]]:
         """The rows of the select with ``params``, each value as SQLAlchemy would give it."""
@@ -81,7 +82,7 @@ class Prepared:
         return [dict(zip(c.names, r, strict=True)) for r in rows]
 
     def _run(self, reader: Reader, params: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
-        c = self._by_dialect.get(reader.dialect.name) or self._compile(reader.dialect, params)
+        c = self._by_dialect.get(type(reader.dialect)) or self._compile(reader.dialect, params)
         merged = {**c.constants, **params}
         args = merged if c.order is None else tuple(merged[name] for name in c.order)
         cursor, dbapi = reader.cursor, reader.dialect.loaded_dbapi
@@ -117,7 +118,7 @@ class Prepared:
         }
         order = None if state.positiontup is None else tuple(state.positiontup)
         compiled = _Compiled(state.statement, constants, order)
-        self._by_dialect[dialect.name] = compiled
+        self._by_dialect[type(dialect)] = compiled
         return compiled
 
     def _describe(self, c: _Compiled, dialect: Dialect, description: Any) -> None:
