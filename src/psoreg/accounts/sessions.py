@@ -20,12 +20,12 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from psoreg.store import audit
 from psoreg.store.errors import FieldError
 from psoreg.store.models import ApiToken, AuthSession, User, UserSite, utcnow
+from psoreg.store.prepared import Prepared, Reader
 
 SESSION_HOURS = 12
 IDLE_MINUTES = 30
@@ -122,7 +122,7 @@ class Found:
     sites: tuple[tuple[str, str], ...] | None = None
 
 
-_PEEK = (
+_PEEK = Prepared(
     select(
         AuthSession.id,
         AuthSession.revoked_at,
@@ -144,14 +144,14 @@ _PEEK = (
 
 
 def peek(
-    conn: Connection, token: str | None, settings: Settings = Settings()
+    reader: Reader, token: str | None, settings: Settings = Settings()
 ) -> tuple[Found | None, bool]:
     """The session of a cookie's session id, read with one indexed query and no write: (the
     session if valid, whether :func:`current` must run in a writing transaction because the
     session is to be touched or ended for being idle). The same rules as :func:`current`."""
     if not token:
         return None, False
-    rows = conn.execute(_PEEK, {"token_hash": digest(token)}).all()
+    rows = _PEEK.rows(reader, token_hash=digest(token))
     if not rows:
         return None, False
     sid, revoked, expires, seen, user_id, username, role, active, all_sites, language = rows[0][:10]

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from psoreg.outcomes.options import OutcomeOptions
 from psoreg.store import audit, softdelete
 from psoreg.store.outcome_table import install_refresh
+from psoreg.store.prepared import Reader
 
 T = TypeVar("T")
 #: how long a SQLite connection waits for another process's write lock
@@ -125,9 +126,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("psoreg_begin", "IMMEDIATE")
-    if mode:  # "": no BEGIN (one statement is a transaction of its own)
-        conn.exec_driver_sql(f"BEGIN {mode}")
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('psoreg_begin', 'IMMEDIATE')}")
 
 
 def make_engine(url: str) -> Engine:
@@ -182,7 +181,6 @@ class Store:
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._group: Any = None
         self._read_engine = self.engine.execution_options(psoreg_begin="DEFERRED")
-        self._statement_engine = self.engine.execution_options(psoreg_begin="")
 
     @property
     def dialect(self) -> str:
@@ -195,20 +193,31 @@ class Store:
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A Core connection for reading only, rolled back at the end: the cheapest way to run
-        a few queries on the request path (no ORM session; Core queries do not apply the
-        soft-delete filter, so they say ``deleted_at IS NULL`` themselves)."""
+        """A Core connection for reading only, rolled back at the end (no ORM session; Core
+        queries do not apply the soft-delete filter, so they say ``deleted_at IS NULL``
+        themselves). The fixed reads of the request path use :meth:`prepared_reader`."""
         with self._read_engine.connect() as conn:
             yield conn
 
     @contextmanager
-    def read_statement(self) -> Iterator[Connection]:
-        """A Core connection for ONE reading statement: on SQLite without a transaction
-        around it (a statement reads one consistent snapshot on its own; a ``BEGIN`` costs as
-        much as a small indexed query). Several statements that must agree with each other
-        belong in :meth:`read_connection`."""
-        with self._statement_engine.connect() as conn:
-            yield conn
+    def prepared_reader(self, *, snapshot: bool = True) -> Iterator[Reader]:
+        """A :class:`~psoreg.store.prepared.Reader` on a pooled DBAPI connection, for the
+        fixed reads of the request path (:mod:`psoreg.store.prepared`: none of SQLAlchemy's
+        per-statement work), rolled back when it goes back to the pool.
+
+        ``snapshot``: on SQLite its statements read one snapshot (a deferred transaction: no
+        write lock); without, each statement is a transaction of its own, for ONE statement (a
+        ``BEGIN`` costs as much as a small indexed query). On PostgreSQL the driver begins a
+        transaction itself, at READ COMMITTED as SQLAlchemy's connections."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if snapshot and self.dialect == "sqlite":
+                cursor.execute("BEGIN DEFERRED")  # psoreg emits BEGIN itself (_sqlite_pragmas)
+            yield Reader(cursor, self.engine.dialect)
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, which rolls back
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -35,7 +35,6 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoreg.outcomes.options import OutcomeOptions
@@ -49,6 +48,7 @@ from psoreg.store.models import (
     RelapseRow,
     VisitRow,
 )
+from psoreg.store.prepared import Prepared, Reader
 from psoreg.store.savepoints import forget_at_end
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -408,9 +408,11 @@ def outcome_records(
     return records
 
 
-_STORED_OF_PATIENT = select(
-    CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
-).where(CourseOutcomeRow.patient_pk == bindparam("pk"))
+_STORED_OF_PATIENT = Prepared(
+    select(
+        CourseOutcomeRow.course_pk, CourseOutcomeRow.outcomes_version, CourseOutcomeRow.outcome
+    ).where(CourseOutcomeRow.patient_pk == bindparam("pk"))
+)
 
 
 def patient_outcomes(
@@ -421,35 +423,36 @@ def patient_outcomes(
     row (the patient page); otherwise :func:`outcome_records` (computed now, not written), or
     None when not ``compute``."""
     version = version_of(session_options(session))
-    found = stored_patient_outcomes(session.connection(), version, patient_pk, course_pks)
+    reader = Reader.on(session.connection())
+    found = stored_patient_outcomes(reader, version, patient_pk, course_pks)
     if found is not None or not compute:
         return found
     return outcome_records(session, [patient_pk], include_excluded=True)
 
 
 def version_of(options: OutcomeOptions | None) -> str:
-    """:func:`psoreg.outcomes.compiled.outcomes_version` of ``options``, worked out once per
-    options and definitions (a JSON dump and a SHA-256 that every patient page asked; options
-    are frozen, so hashable). Kept here: a change to ``psoreg/outcomes`` is a new version of
-    every stored outcome."""
+    """:func:`psoreg.outcomes.compiled.outcomes_version` of ``options`` (None: the defaults),
+    worked out once per options and definitions (a JSON dump and a SHA-256 that every patient
+    page asked; options are frozen, so hashable). Kept here: a change to ``psoreg/outcomes`` is
+    a new version of every stored outcome."""
     from psoreg.outcomes.compiled import definitions_fingerprint
 
-    return _version_of(options or OutcomeOptions(), definitions_fingerprint())
+    return _version_of(options, definitions_fingerprint())
 
 
 @functools.lru_cache(maxsize=64)
-def _version_of(options: OutcomeOptions, _fingerprint: str) -> str:
+def _version_of(options: OutcomeOptions | None, _fingerprint: str) -> str:
     from psoreg.outcomes.compiled import outcomes_version
 
     return outcomes_version(options)
 
 
 def stored_patient_outcomes(
-    conn: Connection, version: str, patient_pk: int, course_pks: Iterable[int]
+    reader: Reader, version: str, patient_pk: int, course_pks: Iterable[int]
 ) -> list[dict[str, Any]] | None:
     """The stored outcomes of version ``version`` of one patient's courses ``course_pks`` (by
     course id), with one query; None when one of them is not stored at that version."""
-    rows = conn.execute(_STORED_OF_PATIENT, {"pk": patient_pk})
+    rows = _STORED_OF_PATIENT.rows(reader, pk=patient_pk)
     stored = {pk: outcome for pk, v, outcome in rows if v == version}
     wanted = list(course_pks)
     if all(pk in stored for pk in wanted):

@@ -7,7 +7,9 @@ attribute names of the ORM rows (``p.courses[0].visits[0].pasi``), so the page's
 (:mod:`psoreg.web.present`) and the schedule (:mod:`psoreg.store.schedule`) take either.
 
 Core queries skip the session's soft-delete filter (:mod:`psoreg.store.softdelete`), so every
-query here says ``deleted_at IS NULL`` itself.
+query here says ``deleted_at IS NULL`` itself. They run as :class:`~psoreg.store.prepared.Prepared`
+statements (compiled once, on the DBAPI cursor): SQLAlchemy's per-statement work cost more than
+the queries.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.engine import Connection
 
 from psoreg.store.models import (
     CourseRow,
@@ -29,17 +30,20 @@ from psoreg.store.models import (
     Site,
     VisitRow,
 )
+from psoreg.store.prepared import Prepared, Reader
 from psoreg.store.queries import UNRESOLVED
 
 #: the patient, the name of its site and whether it has an unresolved data query: what the
 #: page also asked in two more statements
-_PATIENT = select(
-    PatientRow.__table__,
-    select(Site.name).where(Site.code == PatientRow.site).scalar_subquery().label("site_name"),
-    exists()
-    .where(DataQuery.patient_pk == PatientRow.id, DataQuery.status.in_(UNRESOLVED))
-    .label("has_unresolved_queries"),
-).where(PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None))
+_PATIENT = Prepared(
+    select(
+        PatientRow.__table__,
+        select(Site.name).where(Site.code == PatientRow.site).scalar_subquery().label("site_name"),
+        exists()
+        .where(DataQuery.patient_pk == PatientRow.id, DataQuery.status.in_(UNRESOLVED))
+        .label("has_unresolved_queries"),
+    ).where(PatientRow.id == bindparam("pk"), PatientRow.deleted_at.is_(None))
+)
 #: (attribute, table) of each course's records, in the order the ORM relationships sort them
 CHILDREN = (
     ("doses", DoseRow),
@@ -50,7 +54,7 @@ CHILDREN = (
 #: the courses, each with whether it has records of each of :data:`CHILDREN` (``has_doses``
 #: ...): a table none of the patient's courses has a record in is not queried (most patients
 #: have no event or relapse, and some clinics record no doses)
-_COURSES = (
+_COURSES = Prepared(
     select(
         CourseRow.__table__,
         *(
@@ -80,11 +84,11 @@ def _children(model: Any) -> Any:
     )
 
 
-_CHILD_QUERIES = tuple((name, _children(model)) for name, model in CHILDREN)
+_CHILD_QUERIES = tuple((name, Prepared(_children(model))) for name, model in CHILDREN)
 
 
 def load_record(
-    conn: Connection, pk: int, sites: Iterable[str] | None = None
+    reader: Reader, pk: int, sites: Iterable[str] | None = None
 ) -> SimpleNamespace | None:
     """Patient ``pk`` with its courses (``start_date`` order) and each course's doses, visits,
     events and relapses (date order), none deleted; None when there is no such patient, it is
@@ -94,15 +98,14 @@ def load_record(
     Besides the columns of ``patients``, the record has ``site_name`` (the name of its site,
     else the site's code, as :func:`psoreg.store.sites.site_name`) and
     ``has_unresolved_queries`` (as :func:`psoreg.store.queries.has_unresolved`)."""
-    row = conn.execute(_PATIENT, {"pk": pk}).first()
-    if row is None or (sites is not None and row.site not in set(sites)):
+    found = _PATIENT.dicts(reader, pk=pk)
+    if not found or (sites is not None and found[0]["site"] not in set(sites)):
         return None
-    patient = SimpleNamespace(**row._mapping)
+    patient = SimpleNamespace(**found[0])
     patient.site_name = patient.site_name or patient.site
     patient.has_unresolved_queries = bool(patient.has_unresolved_queries)
     courses, present = [], set()
-    for c in conn.execute(_COURSES, {"pk": pk}):
-        columns = dict(c._mapping)
+    for columns in _COURSES.dicts(reader, pk=pk):
         present.update(name for name in _HAS if columns.pop(name))
         courses.append(
             SimpleNamespace(**columns, patient=patient, doses=[], visits=[], events=[], relapses=[])
@@ -111,6 +114,6 @@ def load_record(
     by_pk = {c.id: c for c in courses}
     for name, query in _CHILD_QUERIES:
         if f"has_{name}" in present:
-            for r in conn.execute(query, {"pk": pk}):
+            for r in query.records(reader, pk=pk):
                 getattr(by_pk[r.course_pk], name).append(r)
     return patient

@@ -170,8 +170,8 @@ def _peek(request: Request) -> tuple[Any, bool, Any]:
     # one indexed read of the session, its user and the user's sites (no ORM, no write lock);
     # a write only when the session is to be touched (at most once a minute) or ended for
     # being idle
-    with store.read_statement() as conn:
-        found, must_write = sessions.peek(conn, sid, settings)
+    with store.prepared_reader(snapshot=False) as reader:
+        found, must_write = sessions.peek(reader, sid, settings)
     return found, must_write, found.sites if found is not None else None
 
 

@@ -164,13 +164,13 @@ def _patient_context(
     """What patient.html shows of patient ``pk`` (None: an outcome must be computed and
     ``compute`` is false)."""
     store = store_of(request)
-    with store.read_connection() as conn:  # Core reads: the page only shows the record
-        p = load_record(conn, pk, actor.site_codes)
+    with store.prepared_reader() as reader:  # Core reads: the page only shows the record
+        p = load_record(reader, pk, actor.site_codes)
         if p is None:
             raise service.NotFound(f"no patient {pk}")
         course_pks = [c.id for c in p.courses]
         version = version_of(store.options)
-        records = stored_patient_outcomes(conn, version, pk, course_pks)
+        records = stored_patient_outcomes(reader, version, pk, course_pks)
     if records is None:
         if not compute:
             return None
