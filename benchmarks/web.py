@@ -19,7 +19,8 @@
 4. Writes: ``BENCH_WEB_WRITERS`` (50) concurrent API clients for ``BENCH_WEB_WRITE_SECONDS``
    (60) creating visits (and, one write in five, courses) on SQLite and on PostgreSQL (a
    throw-away server, as in the tests); every acknowledged write is then looked up in the
-   database. Then 20 concurrent course creations for one patient.
+   database. Then 20 concurrent course creations for one patient; last, the audit chain is
+   verified as ``psoreg audit verify`` does (consecutive ids, every hash, the head).
 
 ``BENCH_WEB_WRITES=0`` skips step 4 (reads only); ``BENCH_WEB_READS=0`` skips step 3 (writes
 only); ``BENCH_WEB_WRITE_DBS`` (``sqlite,postgresql``) names the databases step 4 writes to.
@@ -527,6 +528,20 @@ def count_acked(url: str, acked: dict[str, list[int]]) -> dict[str, int]:
         store.close()
 
 
+def audit_checked(url: str, data: Path) -> dict[str, Any]:
+    """``psoreg audit verify`` of the database after the writes: ids consecutive, chain valid."""
+    from psoreg.store import audit
+    from psoreg.store.db import make_engine, read_secret
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            v = audit.verify(conn, read_secret(data))
+    finally:
+        engine.dispose()
+    return {"entries": v.checked, "ok": v.ok, "problems": v.problems[:5]}
+
+
 def ids_of(url: str, limit: int | None = None) -> tuple[list[int], list[tuple[int, str]]]:
     from sqlalchemy import select
 
@@ -595,6 +610,7 @@ def write_phase(url: str, data: Path, workers: int, n: int, seconds: float) -> d
         server.stop()
     res: Result = w["result"]
     out = {**res.row(), "db": count_acked(url, w["acked"]), "same_patient": same}
+    out["audit_chain"] = audit_checked(url, data)
     return out
 
 
