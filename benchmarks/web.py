@@ -19,10 +19,13 @@
 4. Writes: ``BENCH_WEB_WRITERS`` (50) concurrent API clients for ``BENCH_WEB_WRITE_SECONDS``
    (60) creating visits (and, one write in five, courses) on SQLite and on PostgreSQL (a
    throw-away server, as in the tests); every acknowledged write is then looked up in the
-   database. Then 20 concurrent course creations for one patient.
+   database. Then 20 concurrent course creations for one patient; last, the audit chain is
+   verified as ``psoreg audit verify`` does (consecutive ids, every hash, the head).
 
-``BENCH_WEB_WRITES=0`` skips step 4 (reads only). ``BENCH_WEB_KEEP=DIR`` keeps the seeded
-SQLite registry (``registry.sqlite3`` and its ``secret.key``) in ``DIR``, and
+``BENCH_WEB_WRITES=0`` skips step 4 (reads only); ``BENCH_WEB_READS=0`` skips step 3 (writes
+only); ``BENCH_WEB_WRITE_DBS`` (``sqlite,postgresql``) names the databases step 4 writes to.
+``BENCH_WEB_KEEP=DIR`` keeps the seeded SQLite registry (``registry.sqlite3`` and its
+``secret.key``) in ``DIR``, and
 ``BENCH_WEB_REGISTRY=DIR`` runs on a copy of it instead of seeding again (step 1 takes one to
 two minutes at 10,000 patients).
 
@@ -525,6 +528,20 @@ def count_acked(url: str, acked: dict[str, list[int]]) -> dict[str, int]:
         store.close()
 
 
+def audit_checked(url: str, data: Path) -> dict[str, Any]:
+    """``psoreg audit verify`` of the database after the writes: ids consecutive, chain valid."""
+    from psoreg.store import audit
+    from psoreg.store.db import make_engine, read_secret
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            v = audit.verify(conn, read_secret(data))
+    finally:
+        engine.dispose()
+    return {"entries": v.checked, "ok": v.ok, "problems": v.problems[:5]}
+
+
 def ids_of(url: str, limit: int | None = None) -> tuple[list[int], list[tuple[int, str]]]:
     from sqlalchemy import select
 
@@ -593,7 +610,58 @@ def write_phase(url: str, data: Path, workers: int, n: int, seconds: float) -> d
         server.stop()
     res: Result = w["result"]
     out = {**res.row(), "db": count_acked(url, w["acked"]), "same_patient": same}
+    out["audit_chain"] = audit_checked(url, data)
     return out
+
+
+def read_phase(url: str, data: Path, workers: int, seconds: float, warmup: float) -> dict[str, Any]:
+    """Step 3: the reads, on one server; returns ``reads`` and the patient page's shares."""
+    results: dict[str, Any] = {}
+    pats, _ = ids_of(url)
+    server = Server(url, data, workers)
+    reads = []
+    try:
+        # warm-up, not counted: every worker compiles its templates and queries, fills its
+        # connection pool and SQLite page cache, and the OS caches the registry's file
+        # (without it the first measured phase's figure varied 87-199 req/s between runs)
+        for name, paths in (
+            ("warm-up /healthz", lambda: "/healthz"),
+            ("warm-up patient page", lambda: f"/patients/{random.choice(pats)}"),
+        ):
+            r = asyncio.run(load(server.port, name, paths, 10, warmup)).row()
+            print(fmt(r), "(not counted)", flush=True)
+        for clients in (10, 50):
+            for name, paths in (
+                ("trivial /healthz", lambda: "/healthz"),
+                ("patient page", lambda: f"/patients/{random.choice(pats)}"),
+            ):
+                r = asyncio.run(load(server.port, name, paths, clients, seconds)).row()
+                reads.append(r)
+                print(fmt(r), flush=True)
+        for name, path in (
+            ("patient list", "/patients"),
+            ("patient list, filtered", "/patients?flag=secondary_failure&page=2"),
+            ("dashboard", "/dashboard"),
+            ("export outcomes.csv", "/export/outcomes.csv"),
+        ):
+            r = asyncio.run(load(server.port, name, lambda p=path: p, 1, seconds)).row()
+            reads.append(r)
+            print(fmt(r), flush=True)
+        analyst = load(
+            server.port, "dashboard (analyst)", lambda: "/dashboard", 1, seconds, "analyst"
+        )
+        r = asyncio.run(analyst).row()
+        reads.append(r)
+        print(fmt(r), flush=True)
+    finally:
+        server.stop()
+    results["reads"] = reads
+    by = {(r["name"], r["clients"]): r for r in reads}
+    for clients in (10, 50):
+        share = by[("patient page", clients)]["rps"] / by[("trivial /healthz", clients)]["rps"]
+        results[f"patient_share_{clients}"] = share
+        print(f"patient page throughput / trivial endpoint, {clients} clients: {share:.0%}")
+    return results
 
 
 def main() -> None:
@@ -604,6 +672,8 @@ def main() -> None:
     nwriters = int(os.environ.get("BENCH_WEB_WRITERS", "50"))
     workers = int(os.environ.get("BENCH_WEB_WORKERS", str(os.cpu_count() or 1)))
     do_writes = os.environ.get("BENCH_WEB_WRITES", "1") != "0"
+    do_reads = os.environ.get("BENCH_WEB_READS", "1") != "0"
+    write_dbs = os.environ.get("BENCH_WEB_WRITE_DBS", "sqlite,postgresql").split(",")
     seeded = os.environ.get("BENCH_WEB_REGISTRY")
     work = Path(tempfile.mkdtemp(prefix="psoreg-bench-web-"))
     results: dict[str, Any] = {"machine": machine(), "workers": workers}
@@ -625,57 +695,19 @@ def main() -> None:
                 for name in ("registry.sqlite3", "secret.key"):
                     shutil.copy2(data / name, keep / name)
         print(f"seeded {results['seed']} in {time.perf_counter() - t0:.0f} s", flush=True)
-        pats, _ = ids_of(url)
-        server = Server(url, data, workers)
-        reads = []
-        try:
-            # warm-up, not counted: every worker compiles its templates and queries, fills its
-            # connection pool and SQLite page cache, and the OS caches the registry's file
-            # (without it the first measured phase's figure varied 87-199 req/s between runs)
-            for name, paths in (
-                ("warm-up /healthz", lambda: "/healthz"),
-                ("warm-up patient page", lambda: f"/patients/{random.choice(pats)}"),
-            ):
-                r = asyncio.run(load(server.port, name, paths, 10, warmup)).row()
-                print(fmt(r), "(not counted)", flush=True)
-            for clients in (10, 50):
-                for name, paths in (
-                    ("trivial /healthz", lambda: "/healthz"),
-                    ("patient page", lambda: f"/patients/{random.choice(pats)}"),
-                ):
-                    r = asyncio.run(load(server.port, name, paths, clients, seconds)).row()
-                    reads.append(r)
-                    print(fmt(r), flush=True)
-            for name, path in (
-                ("patient list", "/patients"),
-                ("patient list, filtered", "/patients?flag=secondary_failure&page=2"),
-                ("dashboard", "/dashboard"),
-                ("export outcomes.csv", "/export/outcomes.csv"),
-            ):
-                r = asyncio.run(load(server.port, name, lambda p=path: p, 1, seconds)).row()
-                reads.append(r)
-                print(fmt(r), flush=True)
-            analyst = load(
-                server.port, "dashboard (analyst)", lambda: "/dashboard", 1, seconds, "analyst"
-            )
-            r = asyncio.run(analyst).row()
-            reads.append(r)
-            print(fmt(r), flush=True)
-        finally:
-            server.stop()
-        results["reads"] = reads
-        by = {(r["name"], r["clients"]): r for r in reads}
-        for clients in (10, 50):
-            share = by[("patient page", clients)]["rps"] / by[("trivial /healthz", clients)]["rps"]
-            results[f"patient_share_{clients}"] = share
-            print(f"patient page throughput / trivial endpoint, {clients} clients: {share:.0%}")
+        if do_reads:
+            results.update(read_phase(url, data, workers, seconds, warmup))
+        else:
+            print("reads: skipped (BENCH_WEB_READS=0)")
 
         if not do_writes:
             print("writes: skipped (BENCH_WEB_WRITES=0)")
         else:
-            results["writes_sqlite"] = write_phase(url, data, workers, nwriters, wseconds)
-            print("SQLite writes:", json.dumps(results["writes_sqlite"]), flush=True)
-            if shutil.which("initdb") and shutil.which("pg_ctl"):
+            if "sqlite" in write_dbs:
+                results["writes_sqlite"] = write_phase(url, data, workers, nwriters, wseconds)
+                print("SQLite writes:", json.dumps(results["writes_sqlite"]), flush=True)
+            has_pg = shutil.which("initdb") and shutil.which("pg_ctl")
+            if "postgresql" in write_dbs and has_pg:
                 from tests.web_conftest import PgServer
 
                 pg = PgServer(max_connections=300)
@@ -691,7 +723,7 @@ def main() -> None:
                     print("PostgreSQL writes:", pg_writes, flush=True)
                 finally:
                     pg.stop()
-            else:
+            elif "postgresql" in write_dbs:
                 print("PostgreSQL writes: skipped (initdb/pg_ctl not installed)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

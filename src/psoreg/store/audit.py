@@ -15,12 +15,16 @@ Three layers keep it honest:
 * **The hash chain**: each entry carries ``row_hash`` = HMAC-SHA256(key, previous hash + the
   entry's fields), the key derived from the site secret (``secret.key``, which is not in the
   database). Entries get consecutive ids under a lock on the one-row ``audit_head`` table that
-  records the end of the chain. :func:`verify` recomputes the chain and names every entry that
-  was inserted, changed, deleted or reordered, a head that does not match, and any protecting
-  trigger that is missing or disabled. Someone with write access to the database but not the
-  secret cannot forge a hash; what they can still do undetected is delete the newest entries
-  together with rewinding the head, which is why ``psoreg audit verify`` prints the head to be
-  recorded elsewhere and checks an earlier one with ``--expect-head``.
+  records the end of the chain. On PostgreSQL that lock is taken as late as possible: a
+  transaction's entries are held back from its flushes (:data:`DEFERRED`) and chained at its
+  commit, after its stored outcomes were refreshed, so the lock is held only for the chaining and
+  the commit, and concurrent writers are serialised on nothing longer. :func:`verify` recomputes
+  the chain and names every entry that was inserted, changed, deleted or reordered, a head that
+  does not match, and any protecting trigger that is missing or disabled. Someone with write
+  access to the database but not the secret cannot forge a hash; what they can still do undetected
+  is delete the newest entries together with rewinding the head, which is why ``psoreg audit
+  verify`` prints the head to be recorded elsewhere and checks an earlier one with
+  ``--expect-head``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ CHAINED = (
     "address",
 )
 _CLINICAL = {model: name for name, model in CLINICAL_TABLES.items()}
+#: ``session.info`` keys: entries held back from the flushes until the commit (PostgreSQL), the
+#: number of them when each open savepoint began, and "now chaining, do not hold back"
+DEFERRED = "audit_deferred"
+MARKS = "audit_marks"
+FINAL = "audit_final"
 
 
 class AuditIsAppendOnly(PermissionError):
@@ -139,6 +148,12 @@ def _chain(session: Session, _ctx: Any, _instances: Any) -> None:
     session.info["audit_pending"] = []
     if not rows:
         return
+    if not session.info.get(FINAL) and session.get_bind().dialect.name == "postgresql":
+        # held back until the commit (_require_audit): the head's lock is taken then
+        for row in rows:
+            session.expunge(row)
+        session.info.setdefault(DEFERRED, []).extend(rows)
+        return
     key: bytes | None = session.info.get("audit_key")
     if key is None:
         raise AuditKeyMismatch("no audit key: open the store with open_store(url, secret=...)")
@@ -175,9 +190,19 @@ def _collect_writes(session: Session, _ctx: Any) -> None:
 
 
 def _require_audit(session: Session) -> None:
-    """before_commit: every clinical record written in this transaction has an audit entry."""
+    """before_commit: chain the entries held back (PostgreSQL), then check that every clinical
+    record written in this transaction has an audit entry.
+
+    It runs after the stored outcomes' refresh (:mod:`psoreg.store.outcome_table` puts its
+    listener first), so the head's lock is taken after the refresh, just before the commit."""
     if session.in_nested_transaction():
         return  # a SAVEPOINT released (SQLAlchemy fires before_commit for it): check at the end
+    session.info[FINAL] = True
+    deferred = session.info.pop(DEFERRED, [])
+    if deferred:
+        session.add_all(deferred)
+        # chained in the order they were recorded: held back first, then any recorded since
+        session.info["audit_pending"] = deferred + session.info.get("audit_pending", [])
     session.flush()
     written = session.info.pop("written", set())
     audited = session.info.pop("audited", set())
@@ -196,7 +221,32 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _chain)
     event.listen(factory, "after_flush", _collect_writes)
     event.listen(factory, "before_commit", _require_audit)
-    forget_at_end(factory, ("written", "audited", "audit_pending"))
+    event.listen(factory, "after_transaction_create", _mark_savepoint)
+    event.listen(factory, "after_rollback", _forget_rolled_back)
+    forget_at_end(factory, ("written", "audited", "audit_pending", DEFERRED, MARKS, FINAL))
+
+
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    """after_transaction_create: remember how many entries were held back when a savepoint
+    began, to forget those of the savepoint if it is rolled back."""
+    if transaction.nested:
+        held = len(session.info.get(DEFERRED, ()))
+        session.info.setdefault(MARKS, {})[transaction] = held
+
+
+def _forget_rolled_back(session: Session) -> None:
+    """after_rollback: forget the held-back entries of a savepoint rolled back (a failing unit
+    of a group commit), or all of them when the transaction is."""
+    deferred = session.info.get(DEFERRED)
+    if not deferred:
+        return
+    savepoint = session.get_nested_transaction()  # the one being rolled back, if a savepoint
+    if savepoint is None:
+        deferred.clear()
+        return
+    mark = session.info.get(MARKS, {}).get(savepoint)
+    if mark is not None:
+        del deferred[mark:]
 
 
 def as_text(value: Any) -> str | None:
@@ -276,9 +326,27 @@ def history(session: Session, table: str, record_id: int, since_version: int) ->
         )
         .order_by(AuditRow.id)
     )
+    found = list(session.scalars(q))
+    # entries of this transaction not chained yet (PostgreSQL: an earlier unit of a group commit)
+    found += [
+        e
+        for e in session.info.get(DEFERRED, ())
+        if e.table_name == table
+        and e.record_id == str(record_id)
+        and e.record_version is not None
+        and e.record_version > since_version
+    ]
     return [
-        Change(e.field, e.username, e.at, e.old_value, e.new_value, e.record_version, e.reason)
-        for e in session.scalars(q)
+        Change(
+            e.field,
+            e.username,
+            e.at or utcnow(),
+            e.old_value,
+            e.new_value,
+            e.record_version,
+            e.reason,
+        )
+        for e in found
     ]
 
 

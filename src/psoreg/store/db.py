@@ -16,6 +16,11 @@ Concurrent writers on SQLite never see ``database is locked``:
 * :meth:`Store.write` retries a unit of work that still meets a lock, a deadlock or a
   serialisation failure (PostgreSQL), with exponential backoff.
 
+On both databases :meth:`Store.write` hands its unit of work to the process's writer thread
+(:mod:`psoreg.store.group_commit`), which commits concurrent units together, with one refresh
+of the stored outcomes for the lot. On PostgreSQL the audit chain's lock is taken at the
+commit, after that refresh (:mod:`psoreg.store.audit`).
+
 The site secret (``secret.key`` in the data folder) keys the audit chain, so every process that
 writes to one database must be given the same secret (or data folder).
 """
@@ -180,6 +185,7 @@ class Store:
         # one writer at a time per process on SQLite; other processes wait in busy_timeout
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._group: Any = None
+        self._group_lock = threading.Lock()
         self._read_engine = self.engine.execution_options(psoreg_begin="DEFERRED")
 
     @property
@@ -248,15 +254,13 @@ class Store:
         backoff (50 ms, 100 ms, ... with jitter) when the database reports a lock timeout,
         a deadlock or a serialisation failure. Other errors propagate at once.
 
-        On SQLite, concurrent calls of one process are committed together by its writer thread
-        (:mod:`psoreg.store.group_commit`), each unit in its own savepoint.
+        Concurrent calls of one process are committed together by its writer thread
+        (:mod:`psoreg.store.group_commit`), each unit in its own savepoint; each call returns
+        after the commit that made its unit durable.
         """
         for attempt in range(attempts):
             try:
-                if self._write_lock is not None:
-                    return self._group_writer().submit(work)
-                with self.session() as s:
-                    return work(s)
+                return self._group_writer().submit(work)
             except DBAPIError as exc:
                 if attempt == attempts - 1 or not is_retryable(exc):
                     raise
@@ -267,7 +271,9 @@ class Store:
         if self._group is None:
             from psoreg.store.group_commit import GroupWriter
 
-            self._group = GroupWriter(self)
+            with self._group_lock:  # one writer thread per store, however many first callers
+                if self._group is None:
+                    self._group = GroupWriter(self)
         return self._group
 
     def close(self) -> None:

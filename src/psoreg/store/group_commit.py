@@ -1,14 +1,22 @@
-"""Group commit for SQLite: one writer thread per process commits concurrent units of work
-together.
+"""Group commit: one writer thread per process commits concurrent units of work together.
 
-SQLite has one writer at a time, and every write also refreshes the stored outcomes of what it
-changed (:mod:`psoreg.store.outcome_table`), which costs one run of the outcome query whatever
-the number of courses. Run one transaction per request and fifty concurrent writers queue for
-seconds each. Instead, :meth:`psoreg.store.db.Store.write` hands its unit of work to this
-process's writer thread, which takes every unit waiting, runs each in its own SAVEPOINT (a unit
-that fails rolls back alone and its caller gets its exception), refreshes the outcomes of all
-the patients they touched in one run, and commits once. Each caller returns only after that
-commit: an acknowledged write is durable, and its outcomes were written in its transaction.
+Every write refreshes the stored outcomes of what it changed (:mod:`psoreg.store.outcome_table`),
+which costs one run of the outcome query whatever the number of courses, and writers are
+serialised: SQLite has one writer at a time, and on PostgreSQL every write takes the audit
+chain's lock (:mod:`psoreg.store.audit`). Run one transaction per request and fifty concurrent
+writers queue for seconds each. Instead, :meth:`psoreg.store.db.Store.write` hands its unit of
+work to this process's writer thread, which takes every unit waiting, runs each in its own
+SAVEPOINT (a unit that fails rolls back alone and its caller gets its exception), refreshes the
+outcomes of all the patients they touched in one run, and commits once. Each caller returns only
+after that commit: an acknowledged write is durable, and its outcomes were written in its
+transaction.
+
+On PostgreSQL each server process has its own writer; their batches run side by side and meet
+only on row locks and on the audit chain's lock, which a batch takes once, for chaining its
+entries and committing, after its outcome refresh. A batch whose commit fails (a deadlock
+between two processes' batches, say) is committed again one unit at a time, and a unit that
+meets a deadlock, serialisation failure or lock timeout raises it to its caller, whose
+:meth:`~psoreg.store.db.Store.write` retries it.
 """
 
 from __future__ import annotations

@@ -125,7 +125,10 @@ def install_refresh(factory: sessionmaker[Session], options: OutcomeOptions | No
     """Make every session of ``factory`` refresh the outcomes of what it wrote, before commit."""
     factory.kw.setdefault("info", {})[OPTIONS] = options or OutcomeOptions()
     event.listen(factory, "after_flush", _collect)
-    event.listen(factory, "before_commit", _refresh_before_commit)
+    # first of the before_commit listeners: before the audit entries are chained (and the
+    # chain's lock taken, psoreg.store.audit._require_audit), so the lock is not held through
+    # the engine run
+    event.listen(factory, "before_commit", _refresh_before_commit, insert=True)
     forget_at_end(factory, (TOUCHED, TOUCHED_COURSES))
 
 
