@@ -46,6 +46,7 @@ from psoreg.outcomes.options import OutcomeOptions
 from psoreg.store import audit, softdelete
 from psoreg.store.outcome_table import install_refresh
 from psoreg.store.prepared import Reader
+from psoreg.store.writer_lock import WriterLock
 
 T = TypeVar("T")
 #: how long a SQLite connection waits for another process's write lock
@@ -182,8 +183,10 @@ class Store:
     options: OutcomeOptions | None = None
 
     def __post_init__(self) -> None:
-        # one writer at a time per process on SQLite; other processes wait in busy_timeout
-        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
+        # one writing transaction at a time on SQLite, across threads and processes
+        self._write_lock = (
+            WriterLock(self.engine.url.database) if self.dialect == "sqlite" else None
+        )
         self._group: Any = None
         self._group_lock = threading.Lock()
         self._read_engine = self.engine.execution_options(psoreg_begin="DEFERRED")
@@ -278,6 +281,8 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
 
 def open_store(
