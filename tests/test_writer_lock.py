@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
-import multiprocessing
 import os
-import time
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,59 +16,99 @@ from sqlalchemy import text
 from psoreg.store.db import open_store
 from psoreg.store.writer_lock import SUFFIX, WriterLock
 
-HOLD = 0.4
+# Run in a fresh interpreter: forking the test process itself, beside the threads that DuckDB,
+# BLAS and earlier tests leave running, can crash the child.
+FORKED = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from sqlalchemy import text
+    from psoreg.store.db import open_store
+    from psoreg.store.writer_lock import WriterLock
 
-
-def _hold_then_release(lock: WriterLock, held, released) -> None:  # type: ignore[no-untyped-def]
-    with lock:
-        held.set()
-        time.sleep(HOLD)
-        released.value = time.monotonic()
-
-
-def _wait_in(lock: WriterLock, path: Path) -> float:
-    """Fork a child that holds ``lock`` for HOLD s; return how long this process waited."""
-    ctx = multiprocessing.get_context("fork")
-    held, released = ctx.Event(), ctx.Value("d", 0.0)
-    child = ctx.Process(target=_hold_then_release, args=(lock, held, released))
-    child.start()
-    try:
-        assert held.wait(10), "the child never took the lock"
-        t0 = time.monotonic()
+    HOLD = 0.4
+    db = Path(sys.argv[1]) / "registry.sqlite3"
+    if sys.argv[2] == "store":  # the parent writes first, as `psoreg serve` refreshes at start
+        store = open_store(f"sqlite:///{db}", secret="x" * 32)
+        with store.session() as s:
+            s.execute(text("SELECT 1"))
+        lock = store._write_lock
+    else:
+        lock = WriterLock(str(db))
         with lock:
-            got = time.monotonic()
-        child.join(10)
-        assert child.exitcode == 0
-        assert got >= released.value, "the lock was taken while the other process held it"
-        return got - t0
+            pass
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        with lock:
+            os.write(w, b"h")
+            time.sleep(HOLD)
+            os.write(w, repr(time.monotonic()).encode())
+        os._exit(0)
+    assert os.read(r, 1) == b"h"
+    t0 = time.monotonic()
+    with lock:
+        got = time.monotonic()
+    released = float(os.read(r, 100))
+    os.waitpid(pid, 0)
+    print(f"{got - t0:.3f}", got >= released)
+    """
+)
+
+
+def _held(path: Path) -> bool:
+    """Whether some descriptor holds the flock of ``path`` (a new descriptor of the same
+    process conflicts with it too: flock locks belong to the open file)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
     finally:
-        if child.is_alive():
-            child.kill()
+        os.close(fd)
+    return False
 
 
-def test_a_forked_worker_waits_for_the_parents_lock_and_back(tmp_path: Path) -> None:
-    """`psoreg serve` writes (start-up refresh) before it forks its workers: a worker must not
-    share the parent's lock file descriptor, whose flock would then admit both."""
-    lock = WriterLock(str(tmp_path / "registry.sqlite3"))
-    with lock:  # the parent opened the lock file before forking
-        pass
-    waited = _wait_in(lock, tmp_path)
-    assert waited >= HOLD / 2
-    assert (tmp_path / f"registry.sqlite3{SUFFIX}").exists()
+@pytest.mark.parametrize("mode", ["lock", "store"])
+def test_a_forked_worker_waits_for_the_other_process(tmp_path: Path, mode: str) -> None:
+    """`psoreg serve` writes (its start-up refresh) before it forks the workers: a worker must
+    not keep the parent's descriptor, whose flock would then admit both processes at once."""
+    out = subprocess.run(
+        [sys.executable, "-c", FORKED, str(tmp_path), mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    waited, after_release = out.stdout.split()
+    assert after_release == "True", "the lock was taken while the other process held it"
+    assert float(waited) >= 0.2
 
 
 def test_the_lock_is_reentrant_and_released_at_the_outermost_exit(tmp_path: Path) -> None:
     lock = WriterLock(str(tmp_path / "r.sqlite3"))
-    with lock, lock:
-        pass
-    # released: another process takes it at once
-    ctx = multiprocessing.get_context("fork")
-    p = ctx.Process(target=lambda: lock.__enter__())
-    p.start()
-    p.join(5)
-    if p.is_alive():
-        p.kill()
-    assert p.exitcode == 0
+    path = tmp_path / f"r.sqlite3{SUFFIX}"
+    with lock:
+        with lock:
+            assert _held(path)
+        assert _held(path)
+    assert not _held(path)
+    lock.close()
+
+
+def test_a_store_session_holds_the_lock_until_its_commit(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'registry.sqlite3'}", secret="x" * 32)
+    path = tmp_path / f"registry.sqlite3{SUFFIX}"
+    try:
+        with store.session() as s:
+            s.execute(text("SELECT 1"))
+            assert _held(path)
+        assert not _held(path)
+        with store.reader() as s:  # readers never take it
+            s.execute(text("SELECT 1"))
+            assert not _held(path)
+    finally:
+        store.close()
 
 
 def test_a_database_in_memory_has_no_lock_file() -> None:
@@ -91,17 +133,3 @@ def test_a_folder_that_cannot_hold_the_lock_file_falls_back(
     assert "busy handler" in caplog.text
     with lock:  # still a working (thread) lock
         pass
-
-
-def test_store_sessions_write_under_the_lock(tmp_path: Path) -> None:
-    """A writing session of a SQLite store holds the file lock: another process waits."""
-    db = tmp_path / "registry.sqlite3"
-    store = open_store(f"sqlite:///{db}", secret="x" * 32)
-    try:
-        with store.session() as s:
-            s.execute(text("SELECT 1"))
-        assert (tmp_path / f"registry.sqlite3{SUFFIX}").exists()
-        waited = _wait_in(store._write_lock, tmp_path)  # noqa: SLF001 - the store's own lock
-        assert waited >= HOLD / 2
-    finally:
-        store.close()
