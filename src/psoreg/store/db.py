@@ -11,8 +11,9 @@ Concurrent writers on SQLite never see ``database is locked``:
   and can never fail later on upgrading a read snapshot (SQLite's ``SQLITE_BUSY_SNAPSHOT``,
   which no busy timeout waits for); reading sessions (:meth:`Store.reader`) start a plain
   deferred transaction and, in WAL mode, never wait for a writer;
-* writers of one process queue on a lock, and processes wait for each other through SQLite's
-  busy timeout (:data:`BUSY_TIMEOUT_MS`);
+* psoreg's writers, of one process or several, queue on one lock
+  (:mod:`psoreg.store.writer_lock`: a thread lock and a ``flock`` beside the database); other
+  programs' writers meet SQLite's busy timeout (:data:`BUSY_TIMEOUT_MS`);
 * :meth:`Store.write` retries a unit of work that still meets a lock, a deadlock or a
   serialisation failure (PostgreSQL), with exponential backoff.
 

@@ -65,6 +65,10 @@ class WriterLock:
         assert self.path is not None
         if self._fd is None or self._pid != os.getpid():
             # after a fork the inherited descriptor shares its lock with the parent's: open anew
+            # (closing the inherited copy leaves the parent's lock as it is)
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
                 self._pid = os.getpid()
